@@ -1,0 +1,274 @@
+//! The scan loop over one contiguous region of input.
+//!
+//! Both the one-shot scan and the stream call [`scan_region`]. It reports
+//! the findings whose *start* lies in `from..to`, reading whatever context it
+//! needs around them from the region. The caller guarantees the region
+//! holds [`lookbehind`] bytes before `from` (or starts at offset 0 of the
+//! input) and [`hold`] bytes after every start below `to` (or ends at the end
+//! of the input), so a finding's verdict depends only on the input, never on
+//! where a region begins or ends. That is what makes streaming results
+//! independent of chunking.
+
+use crate::context::Memo;
+use crate::detector::{classify, separator_at, Class, Digits};
+use crate::engine::{Inner, Sink};
+use crate::finding::{Confidence, Finding};
+
+/// Longest candidate in bytes: 3-3-4 digits and two U+00A0 separators of two
+/// bytes each.
+pub const MAX_CANDIDATE_LEN: usize = 14;
+
+/// Bytes of an alphanumeric run examined on each side of a contiguous
+/// candidate to tell whether it sits in a hex token (hash, trace id, UUID).
+/// A run of 16 hex characters with a letter is already a hex token, so
+/// looking further changes nothing.
+pub const HEX_TOKEN_LOOKAROUND: usize = 16;
+
+/// Bytes examined before a candidate for an international dialling prefix
+/// (`+` and up to three digits, or `00` and two or three digits, then a
+/// separator) and for a digit group joined by a separator.
+const PREFIX_LOOKBEHIND: usize = 9;
+
+/// Digits counted back from a separator when looking for a dialling prefix;
+/// a prefix has at most five, so six tell "too long" apart.
+const PREFIX_DIGITS: usize = 6;
+
+/// Bytes examined after a candidate for a separator and a digit that would
+/// continue it (a U+00A0 separator is two bytes).
+const SUFFIX_LOOKAHEAD: usize = 3;
+
+/// Bytes before a candidate's start that deciding it may read, for a
+/// configured `context_before`. The `+ 1` is the byte before the window,
+/// which decides whether a keyword at the window's edge is a whole word.
+pub(crate) fn lookbehind(context_before: usize) -> usize {
+    (context_before + 1).max(HEX_TOKEN_LOOKAROUND + 2).max(PREFIX_LOOKBEHIND)
+}
+
+/// Bytes from a candidate's start that deciding it may read, for a
+/// configured `context_after`: the candidate itself and its look-ahead.
+pub(crate) fn hold(context_after: usize) -> usize {
+    MAX_CANDIDATE_LEN
+        + (context_after + 1).max(HEX_TOKEN_LOOKAROUND).max(SUFFIX_LOOKAHEAD)
+}
+
+/// A contiguous piece of the input.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Region<'h> {
+    /// The bytes.
+    pub(crate) hay: &'h [u8],
+    /// Absolute offset of `hay[0]` in the input.
+    pub(crate) base: u64,
+    /// Whether `hay` ends where the input ends.
+    pub(crate) eof: bool,
+}
+
+/// A candidate's written form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    Contiguous,
+    Grouped(&'static [u8]),
+}
+
+/// Scans candidates starting in `from..to` of `region`; returns `false` if
+/// the sink asked to stop.
+pub(crate) fn scan_region(
+    engine: &Inner,
+    region: Region<'_>,
+    from: usize,
+    to: usize,
+    memo: &mut Memo,
+    sink: &mut dyn Sink,
+) -> bool {
+    let hay = region.hay;
+    debug_assert!(to <= hay.len());
+    debug_assert!(region.base == 0 || from >= engine.lookbehind);
+    debug_assert!(region.eof || to == 0 || to - 1 + engine.hold <= hay.len());
+    let mut i = from;
+    // A digit run that began before `from` belongs to the previous region.
+    if i > 0 && i < to && hay[i - 1].is_ascii_digit() {
+        i += digit_run(&hay[i..]);
+    }
+    while i < to {
+        match hay[i..to].iter().position(u8::is_ascii_digit) {
+            None => break,
+            Some(off) => i += off,
+        }
+        let run = digit_run(&hay[i..]);
+        if let Some(finding) = candidate(engine, region, i, run, memo) {
+            if !sink.finding(finding) {
+                return false;
+            }
+        }
+        i += run;
+    }
+    true
+}
+
+/// Length of the run of ASCII digits at the start of `hay`.
+#[inline]
+fn digit_run(hay: &[u8]) -> usize {
+    hay.iter().position(|b| !b.is_ascii_digit()).unwrap_or(hay.len())
+}
+
+/// Decides the digit run of length `run` starting at `p`.
+fn candidate(
+    engine: &Inner,
+    region: Region<'_>,
+    p: usize,
+    run: usize,
+    memo: &mut Memo,
+) -> Option<Finding> {
+    let hay = region.hay;
+    let (form, end, digits) = shape(hay, p, run)?;
+    if !boundaries_ok(hay, p, end, form) {
+        return None;
+    }
+    let class = classify(&digits);
+    if class == Class::Invalid {
+        return None;
+    }
+    let config = &engine.config;
+    // The context window, clipped to the input (the region holds it all).
+    let ws = if region.base == 0 {
+        p.saturating_sub(config.context_before)
+    } else {
+        p - config.context_before
+    };
+    let we = (end + config.context_after).min(hay.len());
+    let context = engine.keywords.corroborate(hay, region.base, ws, we, memo);
+    let (kind, confidence, synthetic) = match class {
+        Class::Valid { kind, synthetic } => {
+            let conf = if context.any {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            (kind, conf, synthetic)
+        }
+        Class::ChiMod10 if context.chi => {
+            (crate::Kind::ChiNumber, Confidence::Low, false)
+        }
+        _ => return None,
+    };
+    if !engine.wants(kind, confidence, synthetic) {
+        return None;
+    }
+    let base = region.base;
+    Some(Finding::new(
+        kind,
+        base + p as u64,
+        base + end as u64,
+        confidence,
+        synthetic,
+        digits,
+    ))
+}
+
+/// Matches the written forms at `p` (a digit-run start of length `run`).
+fn shape(hay: &[u8], p: usize, run: usize) -> Option<(Form, usize, Digits)> {
+    let mut d = [0u8; 10];
+    if run == 10 {
+        d.copy_from_slice(&hay[p..p + 10]);
+        return Some((Form::Contiguous, p + 10, d));
+    }
+    if run != 3 {
+        return None;
+    }
+    let sep = separator_at(hay, p + 3)?;
+    let mid = p + 3 + sep.len();
+    if digit_run(hay.get(mid..)?) != 3 {
+        return None;
+    }
+    let last = mid + 3 + sep.len();
+    if !hay.get(mid + 3..)?.starts_with(sep) {
+        return None;
+    }
+    if digit_run(hay.get(last..)?) != 4 {
+        return None;
+    }
+    d[..3].copy_from_slice(&hay[p..p + 3]);
+    d[3..6].copy_from_slice(&hay[mid..mid + 3]);
+    d[6..].copy_from_slice(&hay[last..last + 4]);
+    Some((Form::Grouped(sep), last + 4, d))
+}
+
+/// The boundary rules of DESIGN.md: a candidate must not continue a longer
+/// number, be a phone number's subscriber part, or sit in a hex token.
+fn boundaries_ok(hay: &[u8], p: usize, end: usize, form: Form) -> bool {
+    let digit_at = |i: usize| hay.get(i).is_some_and(u8::is_ascii_digit);
+    match form {
+        Form::Grouped(sep) => {
+            // A separator after a digit group continues the number.
+            let before = hay[..p].ends_with(sep)
+                && p > sep.len()
+                && digit_at(p - sep.len() - 1);
+            let after = hay[end..].starts_with(sep) && digit_at(end + sep.len());
+            !before && !after
+        }
+        Form::Contiguous => {
+            let joined_before = p >= 2
+                && matches!(hay[p - 1], b'-' | b'.')
+                && digit_at(p - 2);
+            let joined_after =
+                matches!(hay.get(end), Some(b'-' | b'.')) && digit_at(end + 1);
+            !joined_before
+                && !joined_after
+                && !after_dialling_prefix(hay, p)
+                && !in_hex_token(hay, p, end)
+        }
+    }
+}
+
+/// Whether the bytes before `p` end with an international dialling prefix:
+/// `+` and 1–3 digits, or `00` and 2–3 more digits, then optionally one
+/// separator.
+fn after_dialling_prefix(hay: &[u8], p: usize) -> bool {
+    let mut i = p;
+    if let Some(sep) = SEPARATOR_BYTES.iter().find(|s| hay[..i].ends_with(s)) {
+        i -= sep.len();
+    }
+    let digits = hay[..i]
+        .iter()
+        .rev()
+        .take(PREFIX_DIGITS)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let start = i - digits;
+    let plus = (1..=3).contains(&digits) && start > 0 && hay[start - 1] == b'+';
+    let double_zero = (4..=5).contains(&digits) && hay[start..].starts_with(b"00");
+    // Without a separator, `digits` is 0: the byte before a run start is
+    // not a digit.
+    plus || double_zero
+}
+
+/// The separators, as a slice for suffix tests.
+const SEPARATOR_BYTES: [&[u8]; 5] = crate::detector::SEPARATORS;
+
+/// Whether the contiguous candidate `hay[p..end]` sits in a hex token: the
+/// hex run around it (looking at most [`HEX_TOKEN_LOOKAROUND`] bytes each
+/// way) has a letter and is 16 long, or has a letter and follows `-` and a
+/// hex character (a UUID's last group).
+fn in_hex_token(hay: &[u8], p: usize, end: usize) -> bool {
+    let left = hay[p.saturating_sub(HEX_TOKEN_LOOKAROUND)..p]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let right = hay[end..]
+        .iter()
+        .take(HEX_TOKEN_LOOKAROUND)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let has_letter = hay[p - left..p]
+        .iter()
+        .chain(&hay[end..end + right])
+        .any(u8::is_ascii_alphabetic);
+    if !has_letter {
+        return false;
+    }
+    let run_start = p - left;
+    let uuid_group = run_start >= 2
+        && hay[run_start - 1] == b'-'
+        && hay[run_start - 2].is_ascii_hexdigit();
+    left + 10 + right >= 16 || uuid_group
+}

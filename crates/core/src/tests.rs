@@ -1,0 +1,147 @@
+//! Unit tests of the public surface that need no test tables.
+
+use crate::*;
+
+#[test]
+fn public_types_are_send_sync_unwind_safe() {
+    fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    check::<Engine>();
+    check::<Stream>();
+    check::<Finding>();
+    check::<Config>();
+    check::<BuildError>();
+    check::<StreamError>();
+}
+
+#[test]
+fn finding_serialises_masked_and_reveals_only_on_request() {
+    let f = Engine::default().scan(b"NHS 943-476-5919").remove(0);
+    let json = serde_json::to_string(&f).unwrap();
+    assert_eq!(
+        json,
+        r#"{"kind":"nhs_number","start":4,"end":16,"confidence":"high","synthetic":true,"masked":"*** *** 5919"}"#
+    );
+    assert!(!format!("{f:?}").contains("943"));
+    let revealed = serde_json::to_value(f.revealed()).unwrap();
+    assert_eq!(revealed["value"], "9434765919");
+}
+
+#[test]
+fn config_deserialises_with_defaults_and_rejects_unknown_fields() {
+    let c: Config =
+        serde_json::from_str(r#"{"kinds":["chi_number"],"context_after":5}"#)
+            .unwrap();
+    assert_eq!(c.kinds, vec![Kind::ChiNumber]);
+    assert_eq!(c.context_after, 5);
+    assert_eq!(c.context_before, DEFAULT_CONTEXT_BEFORE);
+    let err = serde_json::from_str::<Config>(r#"{"kinds":[],"typo":1}"#);
+    assert!(err.unwrap_err().to_string().contains("typo"));
+}
+
+#[test]
+fn build_errors_name_the_limit() {
+    let too_big = Config {
+        context_before: MAX_CONTEXT_WINDOW + 1,
+        ..Config::default()
+    };
+    let msg = Engine::new(too_big).unwrap_err().to_string();
+    assert_eq!(msg, "context_before of 4097 bytes exceeds the maximum of 4096 bytes");
+    let none = Config { kinds: vec![], ..Config::default() };
+    assert_eq!(
+        Engine::new(none).unwrap_err().to_string(),
+        "no identifier kinds are enabled"
+    );
+    let long = Config {
+        extra_keywords: vec!["x".repeat(MAX_KEYWORD_LEN + 1)],
+        ..Config::default()
+    };
+    assert!(Engine::new(long).unwrap_err().to_string().contains("65 bytes"));
+    let empty = Config { extra_keywords: vec![String::new()], ..Config::default() };
+    assert!(Engine::new(empty).is_err());
+}
+
+#[test]
+fn extra_keywords_corroborate() {
+    let engine = Engine::new(Config {
+        extra_keywords: vec!["case ref".into()],
+        ..Config::default()
+    })
+    .unwrap();
+    let f = engine.scan(b"Case Ref: 9434765919");
+    assert_eq!(f[0].confidence, Confidence::High);
+    let f = Engine::default().scan(b"Case Ref: 9434765919");
+    assert_eq!(f[0].confidence, Confidence::Medium);
+}
+
+#[test]
+fn config_filters_kinds_confidence_and_synthetic() {
+    let hay = b"9434765919";
+    let no_synth = Config { report_synthetic: false, ..Config::default() };
+    assert!(Engine::new(no_synth).unwrap().scan(hay).is_empty());
+    let chi_only = Config { kinds: vec![Kind::ChiNumber], ..Config::default() };
+    assert!(Engine::new(chi_only).unwrap().scan(hay).is_empty());
+    let high = Config { min_confidence: Confidence::High, ..Config::default() };
+    assert!(Engine::new(high.clone()).unwrap().scan(hay).is_empty());
+    assert_eq!(Engine::new(high).unwrap().scan(b"NHS 9434765919").len(), 1);
+}
+
+#[test]
+fn stream_errors_are_sticky() {
+    let engine = Engine::default();
+    let mut s = engine.stream();
+    let mut out = Vec::new();
+    s.push(b"9434765919 ", &mut out).unwrap();
+    s.finish(&mut out).unwrap();
+    assert_eq!(out.len(), 1);
+    for _ in 0..2 {
+        assert_eq!(s.push(b"9434765919", &mut out), Err(StreamError::Finished));
+        assert_eq!(s.finish(&mut out), Err(StreamError::Finished));
+    }
+    assert_eq!(out.len(), 1);
+
+    let mut s = engine.stream();
+    let mut stop = FnSink(|_| false);
+    let long = "9434765919 ".repeat(500);
+    assert_eq!(s.push(long.as_bytes(), &mut stop), Err(StreamError::Stopped));
+    let mut out = Vec::new();
+    assert_eq!(s.push(b"x", &mut out), Err(StreamError::Stopped));
+    assert_eq!(s.finish(&mut out), Err(StreamError::Stopped));
+    assert!(out.is_empty());
+}
+
+#[test]
+fn stream_memory_stays_bounded() {
+    let engine = Engine::default();
+    let mut s = engine.stream();
+    let mut count = 0usize;
+    let mut sink = FnSink(|_| {
+        count += 1;
+        true
+    });
+    let bound = s.max_buffered();
+    assert_eq!(bound, 1248);
+    assert!(bound <= MAX_STREAM_BUFFER);
+    let line = b"NHS 943 476 5919, ";
+    for size in [1usize, 7, 100, 5000, 70_000] {
+        let chunk: Vec<u8> = line.iter().copied().cycle().take(size).collect();
+        for _ in 0..50 {
+            s.push(&chunk, &mut sink).unwrap();
+            assert!(s.buffered() <= bound, "{} > {bound}", s.buffered());
+        }
+    }
+    s.finish(&mut sink).unwrap();
+    assert!(count > 0);
+}
+
+#[test]
+fn validators_accept_every_written_form() {
+    for s in ["9434765919", "943 476 5919", "943-476-5919", "943.476.5919",
+              "943\t476\t5919", "943\u{a0}476\u{a0}5919", " 9434765919 "] {
+        assert!(nhs_number::is_valid(s), "{s:?}");
+        assert!(nhs_number::is_synthetic(s), "{s:?}");
+    }
+    for s in ["943 476-5919", "94347659190", "943 4765 919", "", "abc",
+              "9434765918", "4444444444", "0000000000"] {
+        assert!(!nhs_number::is_valid(s), "{s:?}");
+    }
+}
