@@ -70,7 +70,9 @@ pub(crate) struct Memo {
 }
 
 impl Keywords {
-    pub(crate) fn new(extra: &[String]) -> Result<Keywords, aho_corasick::BuildError> {
+    pub(crate) fn new(
+        extra: &[String],
+    ) -> Result<Keywords, aho_corasick::BuildError> {
         let mut words: Vec<&str> = DEFAULT_KEYWORDS.to_vec();
         words.extend(extra.iter().map(String::as_str));
         let mut is_chi: Vec<bool> = words
@@ -129,7 +131,10 @@ impl Keywords {
         let inside = |kw: Option<(u64, u64)>| {
             kw.is_some_and(|(s, e)| s >= abs_ws && e <= abs_we)
         };
-        Corroboration { any: inside(memo.last_any), chi: inside(memo.last_chi) }
+        Corroboration {
+            any: inside(memo.last_any),
+            chi: inside(memo.last_chi),
+        }
     }
 }
 

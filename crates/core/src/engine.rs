@@ -162,7 +162,12 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn wants(&self, kind: Kind, conf: Confidence, synthetic: bool) -> bool {
+    pub(crate) fn wants(
+        &self,
+        kind: Kind,
+        conf: Confidence,
+        synthetic: bool,
+    ) -> bool {
         self.enabled[kind as usize]
             && conf >= self.config.min_confidence
             && (self.config.report_synthetic || !synthetic)
@@ -248,7 +253,14 @@ impl Engine {
     pub fn scan_into(&self, haystack: &[u8], sink: &mut dyn Sink) {
         let region = Region { hay: haystack, base: 0, eof: true };
         let mut memo = Memo::default();
-        scan::scan_region(&self.inner, region, 0, haystack.len(), &mut memo, sink);
+        scan::scan_region(
+            &self.inner,
+            region,
+            0,
+            haystack.len(),
+            &mut memo,
+            sink,
+        );
     }
 
     /// Starts a stream: push chunks in, get findings with absolute offsets.

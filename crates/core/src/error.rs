@@ -29,7 +29,9 @@ impl BuildError {
         got: usize,
         max: usize,
     ) -> BuildError {
-        BuildError { kind: BuildErrorKind::ContextTooLarge { which, got, max } }
+        BuildError {
+            kind: BuildErrorKind::ContextTooLarge { which, got, max },
+        }
     }
 
     pub(crate) fn no_kinds() -> BuildError {
@@ -71,10 +73,9 @@ impl fmt::Display for BuildError {
                 "an extra keyword of {len} bytes exceeds the maximum of \
                  {max} bytes"
             ),
-            BuildErrorKind::TooManyKeywords { got, max } => write!(
-                f,
-                "{got} extra keywords exceed the maximum of {max}"
-            ),
+            BuildErrorKind::TooManyKeywords { got, max } => {
+                write!(f, "{got} extra keywords exceed the maximum of {max}")
+            }
             BuildErrorKind::Keywords(msg) => {
                 write!(f, "the keyword automaton could not be built: {msg}")
             }

@@ -26,7 +26,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind this version of the engine can detect.
-    pub const ALL: [Kind; 3] = [Kind::NhsNumber, Kind::ChiNumber, Kind::HcNumber];
+    pub const ALL: [Kind; 3] =
+        [Kind::NhsNumber, Kind::ChiNumber, Kind::HcNumber];
 
     /// The kind's name as it appears in output and configuration.
     pub fn as_str(self) -> &'static str {

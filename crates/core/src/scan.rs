@@ -24,10 +24,11 @@ pub const MAX_CANDIDATE_LEN: usize = 14;
 /// looking further changes nothing.
 pub const HEX_TOKEN_LOOKAROUND: usize = 16;
 
-/// Bytes examined before a candidate for an international dialling prefix
-/// (`+` and up to three digits, or `00` and two or three digits, then a
-/// separator) and for a digit group joined by a separator.
-const PREFIX_LOOKBEHIND: usize = 9;
+/// Bytes examined before a candidate for an international dialling prefix:
+/// a separator (at most 2 bytes), then at most [`PREFIX_DIGITS`] digits and
+/// a `+`, or a `00` group of at most 5 digits with the separator and digit
+/// before it (3 bytes) that would make it the end of another number.
+const PREFIX_LOOKBEHIND: usize = 11;
 
 /// Digits counted back from a separator when looking for a dialling prefix;
 /// a prefix has at most five, so six tell "too long" apart.
@@ -202,13 +203,13 @@ fn boundaries_ok(hay: &[u8], p: usize, end: usize, form: Form) -> bool {
             let before = hay[..p].ends_with(sep)
                 && p > sep.len()
                 && digit_at(p - sep.len() - 1);
-            let after = hay[end..].starts_with(sep) && digit_at(end + sep.len());
+            let after =
+                hay[end..].starts_with(sep) && digit_at(end + sep.len());
             !before && !after
         }
         Form::Contiguous => {
-            let joined_before = p >= 2
-                && matches!(hay[p - 1], b'-' | b'.')
-                && digit_at(p - 2);
+            let joined_before =
+                p >= 2 && matches!(hay[p - 1], b'-' | b'.') && digit_at(p - 2);
             let joined_after =
                 matches!(hay.get(end), Some(b'-' | b'.')) && digit_at(end + 1);
             !joined_before
@@ -234,8 +235,17 @@ fn after_dialling_prefix(hay: &[u8], p: usize) -> bool {
         .take_while(|b| b.is_ascii_digit())
         .count();
     let start = i - digits;
-    let plus = (1..=3).contains(&digits) && start > 0 && hay[start - 1] == b'+';
-    let double_zero = (4..=5).contains(&digits) && hay[start..].starts_with(b"00");
+    let plus =
+        (1..=3).contains(&digits) && start > 0 && hay[start - 1] == b'+';
+    // `00` and a country code stand alone: `0018` ending a grouped number
+    // (`999 000 0018 9434765919`) is not a dialling prefix.
+    let double_zero = (4..=5).contains(&digits)
+        && hay[start..].starts_with(b"00")
+        && !SEPARATOR_BYTES.iter().any(|s| {
+            hay[..start].ends_with(s)
+                && start > s.len()
+                && hay[start - s.len() - 1].is_ascii_digit()
+        });
     // Without a separator, `digits` is 0: the byte before a run start is
     // not a digit.
     plus || double_zero

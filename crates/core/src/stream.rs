@@ -233,7 +233,14 @@ impl Stream {
                 Region { hay: &self.buf, base: self.buf_base, eof: false };
             let from = (self.scanned - self.buf_base) as usize;
             let to = (seam_limit - self.buf_base) as usize;
-            scan::scan_region(&self.engine, region, from, to, &mut self.memo, sink)
+            scan::scan_region(
+                &self.engine,
+                region,
+                from,
+                to,
+                &mut self.memo,
+                sink,
+            )
         };
         // Middle: the chunk itself holds every start's context.
         let middle_to = chunk.len() - hold;

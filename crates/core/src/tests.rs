@@ -4,7 +4,10 @@ use crate::*;
 
 #[test]
 fn public_types_are_send_sync_unwind_safe() {
-    fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    fn check<
+        T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe,
+    >() {
+    }
     check::<Engine>();
     check::<Stream>();
     check::<Finding>();
@@ -40,12 +43,13 @@ fn config_deserialises_with_defaults_and_rejects_unknown_fields() {
 
 #[test]
 fn build_errors_name_the_limit() {
-    let too_big = Config {
-        context_before: MAX_CONTEXT_WINDOW + 1,
-        ..Config::default()
-    };
+    let too_big =
+        Config { context_before: MAX_CONTEXT_WINDOW + 1, ..Config::default() };
     let msg = Engine::new(too_big).unwrap_err().to_string();
-    assert_eq!(msg, "context_before of 4097 bytes exceeds the maximum of 4096 bytes");
+    assert_eq!(
+        msg,
+        "context_before of 4097 bytes exceeds the maximum of 4096 bytes"
+    );
     let none = Config { kinds: vec![], ..Config::default() };
     assert_eq!(
         Engine::new(none).unwrap_err().to_string(),
@@ -56,7 +60,8 @@ fn build_errors_name_the_limit() {
         ..Config::default()
     };
     assert!(Engine::new(long).unwrap_err().to_string().contains("65 bytes"));
-    let empty = Config { extra_keywords: vec![String::new()], ..Config::default() };
+    let empty =
+        Config { extra_keywords: vec![String::new()], ..Config::default() };
     assert!(Engine::new(empty).is_err());
 }
 
@@ -78,9 +83,11 @@ fn config_filters_kinds_confidence_and_synthetic() {
     let hay = b"9434765919";
     let no_synth = Config { report_synthetic: false, ..Config::default() };
     assert!(Engine::new(no_synth).unwrap().scan(hay).is_empty());
-    let chi_only = Config { kinds: vec![Kind::ChiNumber], ..Config::default() };
+    let chi_only =
+        Config { kinds: vec![Kind::ChiNumber], ..Config::default() };
     assert!(Engine::new(chi_only).unwrap().scan(hay).is_empty());
-    let high = Config { min_confidence: Confidence::High, ..Config::default() };
+    let high =
+        Config { min_confidence: Confidence::High, ..Config::default() };
     assert!(Engine::new(high.clone()).unwrap().scan(hay).is_empty());
     assert_eq!(Engine::new(high).unwrap().scan(b"NHS 9434765919").len(), 1);
 }
@@ -94,7 +101,10 @@ fn stream_errors_are_sticky() {
     s.finish(&mut out).unwrap();
     assert_eq!(out.len(), 1);
     for _ in 0..2 {
-        assert_eq!(s.push(b"9434765919", &mut out), Err(StreamError::Finished));
+        assert_eq!(
+            s.push(b"9434765919", &mut out),
+            Err(StreamError::Finished)
+        );
         assert_eq!(s.finish(&mut out), Err(StreamError::Finished));
     }
     assert_eq!(out.len(), 1);
@@ -135,13 +145,28 @@ fn stream_memory_stays_bounded() {
 
 #[test]
 fn validators_accept_every_written_form() {
-    for s in ["9434765919", "943 476 5919", "943-476-5919", "943.476.5919",
-              "943\t476\t5919", "943\u{a0}476\u{a0}5919", " 9434765919 "] {
+    for s in [
+        "9434765919",
+        "943 476 5919",
+        "943-476-5919",
+        "943.476.5919",
+        "943\t476\t5919",
+        "943\u{a0}476\u{a0}5919",
+        " 9434765919 ",
+    ] {
         assert!(nhs_number::is_valid(s), "{s:?}");
         assert!(nhs_number::is_synthetic(s), "{s:?}");
     }
-    for s in ["943 476-5919", "94347659190", "943 4765 919", "", "abc",
-              "9434765918", "4444444444", "0000000000"] {
+    for s in [
+        "943 476-5919",
+        "94347659190",
+        "943 4765 919",
+        "",
+        "abc",
+        "9434765918",
+        "4444444444",
+        "0000000000",
+    ] {
         assert!(!nhs_number::is_valid(s), "{s:?}");
     }
 }

@@ -31,7 +31,8 @@ pub fn is_mod10_only(text: &str) -> bool {
 /// encoded, so 29 February is accepted whenever YY is divisible by 4 (2000
 /// was a leap year).
 pub(crate) fn has_date(d: &Digits) -> bool {
-    let (day, month, year) = (number(d, 0, 2), number(d, 2, 4), number(d, 4, 6));
+    let (day, month, year) =
+        (number(d, 0, 2), number(d, 2, 4), number(d, 4, 6));
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

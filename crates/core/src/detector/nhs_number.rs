@@ -31,9 +31,8 @@ pub fn is_valid(text: &str) -> bool {
 /// Whether `text` is a valid NHS number from a range that is never issued
 /// to patients (9xx prefix).
 pub fn is_synthetic(text: &str) -> bool {
-    parse_written(text).is_some_and(|d| {
-        checksum::mod11_valid(&d) && range(&d) == Some(true)
-    })
+    parse_written(text)
+        .is_some_and(|d| checksum::mod11_valid(&d) && range(&d) == Some(true))
 }
 
 /// `Some(synthetic)` when the first nine digits lie in an NHS range.
