@@ -1,0 +1,117 @@
+//! Command-line flags, and turning them into [`Settings`].
+
+use std::io;
+use std::path::PathBuf;
+
+use caldicott_core::{Confidence, Config, Engine, Kind};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Finds UK patient identifiers (NHS, CHI and H&C numbers) in files,
+/// directories and stdin.
+#[derive(Debug, Parser)]
+#[command(name = "caldicott", version)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan files, directories (recursively, in parallel) or stdin.
+    ///
+    /// Exit status: 0 nothing found, 1 something found, 2 an error.
+    Scan(ScanArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// `path:line:column kind confidence masked`, one finding per line.
+    Human,
+    /// One JSON object per finding per line (JSON Lines).
+    Json,
+}
+
+/// Flags of `caldicott scan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScanArgs {
+    /// Files or directories to scan; `-` or nothing for stdin.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    /// Print the full identifier (`value` in JSON). Off by default: the
+    /// output is then as sensitive as the data.
+    #[arg(long)]
+    pub(crate) reveal: bool,
+    /// Engine configuration file, TOML (or JSON if it ends in `.json`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Report only findings at or above this confidence.
+    #[arg(long, value_name = "LEVEL", value_parser = ["low", "medium", "high"])]
+    pub(crate) min_confidence: Option<String>,
+    /// Report only these kinds (comma-separated: nhs_number, chi_number,
+    /// hc_number).
+    #[arg(long, value_delimiter = ',', value_name = "KIND",
+          value_parser = ["nhs_number", "chi_number", "hc_number"])]
+    pub(crate) kinds: Vec<String>,
+    /// Threads for directory scans (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub(crate) threads: Option<usize>,
+}
+
+/// Everything a scan needs, checked.
+pub(crate) struct Settings {
+    pub(crate) engine: Engine,
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) format: Format,
+    pub(crate) reveal: bool,
+    pub(crate) threads: usize,
+}
+
+impl ScanArgs {
+    /// Reads the configuration file, applies the flags over it and
+    /// compiles the engine.
+    pub(crate) fn settings(&self) -> io::Result<Settings> {
+        let mut config = match &self.config {
+            Some(path) => read_config(path)?,
+            None => Config::default(),
+        };
+        if let Some(level) = &self.min_confidence {
+            config.min_confidence =
+                Confidence::from_name(level).unwrap_or(Confidence::Low);
+        }
+        if !self.kinds.is_empty() {
+            config.kinds =
+                self.kinds.iter().filter_map(|k| Kind::from_name(k)).collect();
+        }
+        let engine = Engine::new(config)
+            .map_err(|e| invalid(format!("invalid configuration: {e}")))?;
+        let threads = self.threads.unwrap_or(0);
+        Ok(Settings {
+            engine,
+            paths: self.paths.clone(),
+            format: self.format,
+            reveal: self.reveal,
+            threads,
+        })
+    }
+}
+
+fn read_config(path: &std::path::Path) -> io::Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    })?;
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| invalid(format!("{}: {e}", path.display())))
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}

@@ -1,0 +1,50 @@
+//! `caldicott`: scan files, directories and stdin for UK patient identifiers.
+//!
+//! The binary is thin: it parses flags ([`args`]), reads bytes and pushes
+//! them through a `caldicott_core::Stream` ([`scan`]), and prints findings
+//! ([`output`]). Exit codes follow grep: 0 nothing found, 1 something
+//! found, 2 an error (the other inputs are still scanned).
+
+mod args;
+mod output;
+mod scan;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = args::Cli::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`caldicott scan | head`) is not an error.
+            if err.kind() == io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("caldicott: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: args::Cli) -> io::Result<ExitCode> {
+    let args::Command::Scan(scan_args) = cli.command;
+    let settings = scan_args.settings()?;
+    if settings.reveal {
+        eprintln!(
+            "caldicott: warning: --reveal prints full patient identifiers; \
+             treat this output as patient data"
+        );
+    }
+    let outcome = scan::run(&settings)?;
+    io::stdout().flush()?;
+    Ok(ExitCode::from(if outcome.errors > 0 {
+        2
+    } else if outcome.findings > 0 {
+        1
+    } else {
+        0
+    }))
+}

@@ -1,0 +1,148 @@
+//! Reading inputs and pushing them through the engine: stdin, files, and
+//! directories walked recursively and scanned in parallel.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use caldicott_core::Engine;
+use rayon::prelude::*;
+
+use crate::args::Settings;
+use crate::output::Printer;
+
+/// Output buffered per file before it is written to stdout under the lock;
+/// keeps each file's lines together without holding a whole file's
+/// findings in memory.
+const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
+
+/// What a whole run found.
+pub(crate) struct Outcome {
+    pub(crate) findings: usize,
+    pub(crate) errors: usize,
+}
+
+/// Scans every input named in `settings`.
+pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
+    let printer = Printer { format: settings.format, reveal: settings.reveal };
+    let stdout = Mutex::new(io::stdout());
+    let findings = AtomicUsize::new(0);
+    let errors = AtomicUsize::new(0);
+    let scan_one = |name: &str, reader: &mut dyn Read| -> io::Result<()> {
+        let n =
+            scan_reader(&settings.engine, &printer, name, reader, &stdout)?;
+        findings.fetch_add(n, Ordering::Relaxed);
+        Ok(())
+    };
+    let report = |path: &Path, err: &io::Error| {
+        eprintln!("caldicott: {}: {err}", path.display());
+        errors.fetch_add(1, Ordering::Relaxed);
+    };
+
+    let stdin_only = settings.paths.is_empty();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in &settings.paths {
+        if path.as_os_str() == "-" {
+            continue;
+        }
+        collect(path, &mut files, &report);
+    }
+    if stdin_only || settings.paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut stdin = io::stdin().lock();
+        propagate_pipe(scan_one("<stdin>", &mut stdin), &report, "<stdin>")?;
+    }
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    pool.install(|| {
+        files.par_iter().try_for_each(|path| {
+            let name = path.to_string_lossy();
+            let result = File::open(path)
+                .and_then(|mut file| scan_one(&name, &mut file));
+            propagate_pipe(result, &report, path)
+        })
+    })?;
+    Ok(Outcome {
+        findings: findings.into_inner(),
+        errors: errors.into_inner(),
+    })
+}
+
+/// A broken pipe on stdout ends the run; any other error is reported
+/// against its input and the run goes on.
+fn propagate_pipe(
+    result: io::Result<()>,
+    report: &impl Fn(&Path, &io::Error),
+    path: impl AsRef<Path>,
+) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(e),
+        Err(e) => {
+            report(path.as_ref(), &e);
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Adds `path` (a file, or every file under a directory) to `files`,
+/// reporting what cannot be read.
+fn collect(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    report: &impl Fn(&Path, &io::Error),
+) {
+    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => files.push(e.into_path()),
+            Err(err) => {
+                let at = err.path().unwrap_or(path).to_path_buf();
+                let io = match err.io_error() {
+                    Some(e) => io::Error::new(e.kind(), e.to_string()),
+                    None => io::Error::other(err.to_string()),
+                };
+                report(&at, &io);
+            }
+        }
+    }
+}
+
+/// Streams one input through the engine and prints its findings; returns
+/// how many there were. Errors writing stdout come back as `Err`; so do
+/// errors reading the input, after the findings before them are printed.
+fn scan_reader(
+    engine: &Engine,
+    printer: &Printer,
+    name: &str,
+    reader: &mut dyn Read,
+    stdout: &Mutex<io::Stdout>,
+) -> io::Result<usize> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut count = 0;
+    let result = caldicott_io::scan_reader(engine, reader, &mut |f, pos| {
+        printer.write(&mut out, name, pos, &f)?;
+        count += 1;
+        if out.len() >= OUTPUT_FLUSH_BYTES {
+            flush(&mut out, stdout)?;
+        }
+        Ok(())
+    });
+    flush(&mut out, stdout)?;
+    result.map(|_| count)
+}
+
+fn flush(out: &mut Vec<u8>, stdout: &Mutex<io::Stdout>) -> io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let mut lock = stdout.lock().unwrap_or_else(|p| p.into_inner()).lock();
+    lock.write_all(out)?;
+    lock.flush()?;
+    out.clear();
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! The `caldicott` binary end to end: the shared tables, both output
+//! formats, exit codes, stdin, directories, unreadable inputs, masking.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use caldicott_core::Engine;
+use caldicott_testkit::table::shared_tables;
+use serde_json::Value;
+
+fn caldicott(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_caldicott"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn caldicott");
+    // The binary may exit before reading stdin (a bad flag, file paths
+    // only): a broken pipe here is not the test's business.
+    let written = child.stdin.take().unwrap().write_all(stdin);
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, data).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// (kind, start, end, confidence, synthetic) of a JSON finding.
+fn key(v: &Value) -> (String, u64, u64, String, bool) {
+    (
+        v["kind"].as_str().unwrap().to_string(),
+        v["start"].as_u64().unwrap(),
+        v["end"].as_u64().unwrap(),
+        v["confidence"].as_str().unwrap().to_string(),
+        v["synthetic"].as_bool().unwrap(),
+    )
+}
+
+/// Line and column (1-based, bytes) of `offset`, counted naively.
+fn line_col(data: &[u8], offset: usize) -> (u64, u64) {
+    let before = &data[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start =
+        before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line as u64, (offset - line_start + 1) as u64)
+}
+
+#[test]
+fn shared_tables_through_the_cli() {
+    let cases = shared_tables().unwrap_or_else(|e| panic!("{e}"));
+    assert!(cases.len() >= 50, "only {} table cases", cases.len());
+    let dir = tempfile::tempdir().unwrap();
+    let mut want: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for (i, case) in cases.iter().enumerate() {
+        let path =
+            write(dir.path(), &format!("case{i:04}.txt"), &case.haystack);
+        let expected = case
+            .expect
+            .iter()
+            .map(|e| {
+                let k = (
+                    e.kind.clone(),
+                    e.start as u64,
+                    e.end as u64,
+                    e.confidence.clone(),
+                    e.synthetic,
+                );
+                let (line, col) = line_col(&case.haystack, e.start);
+                (k, line, col, case.name.clone())
+            })
+            .collect::<Vec<_>>();
+        want.insert(path, expected);
+    }
+    let out = caldicott(
+        &["scan", "--format", "json", dir.path().to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let mut got: BTreeMap<String, Vec<_>> =
+        want.keys().map(|k| (k.clone(), vec![])).collect();
+    for v in json_lines(&out) {
+        let path = v["path"].as_str().unwrap().to_string();
+        let entry = (
+            key(&v),
+            v["line"].as_u64().unwrap(),
+            v["column"].as_u64().unwrap(),
+        );
+        got.get_mut(&path).expect("a path we wrote").push(entry);
+    }
+    for (path, expected) in want {
+        let got = &got[&path];
+        let expected: Vec<_> =
+            expected.iter().map(|(k, l, c, _)| (k.clone(), *l, *c)).collect();
+        assert_eq!(&expected, got, "{path}");
+    }
+}
+
+#[test]
+fn human_format_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let found =
+        write(dir.path(), "found.txt", b"first line\nNHS no: 943 476 5919\n");
+    let clean =
+        write(dir.path(), "clean.txt", b"nothing here 020 7946 0018\n");
+
+    let out = caldicott(&["scan", &found], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        format!("{found}:2:9 nhs_number high *** *** 5919 [synthetic]\n")
+    );
+    assert_eq!(stderr(&out), "");
+
+    let out = caldicott(&["scan", &clean], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn stdin_with_dash_or_no_path() {
+    let input = b"x\r\npatient 9990000018\n";
+    for args in [&["scan"][..], &["scan", "-"]] {
+        let out = caldicott(args, input);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stdout(&out),
+            "<stdin>:2:9 nhs_number high *** *** 0018 [synthetic]\n"
+        );
+    }
+    let out = caldicott(&["scan", "-"], b"no numbers");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn directories_are_walked_recursively() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.txt", b"9434765919");
+    let b =
+        write(dir.path(), "sub/deeper/b.bin", b"\x00\xff 943-476-5919 \x00");
+    write(dir.path(), "sub/c.txt", b"no identifiers");
+    let out = caldicott(
+        &["scan", "--format", "json", dir.path().to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let mut paths: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|v| v["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec![a, b]);
+}
+
+#[test]
+fn unreadable_input_is_named_and_the_rest_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.txt", b"9434765919");
+    // A dangling symlink cannot be opened, even by root.
+    let bad = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("missing-target"), &bad)
+        .unwrap();
+    let missing = dir.path().join("no-such-file");
+    let out = caldicott(
+        &["scan", missing.to_str().unwrap(), dir.path().to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{}:", missing.display())), "{err}");
+    assert!(err.contains(&format!("{}:", bad.display())), "{err}");
+    assert!(
+        stdout(&out).starts_with(&format!("{good}:1:1 nhs_number")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn no_full_identifier_without_reveal() {
+    let mut gen = caldicott_testkit::gen::IdGen::new(7);
+    let ids: Vec<String> = (0..30).map(|_| gen.nhs()).collect();
+    let mut data = String::new();
+    for id in &ids {
+        data.push_str(&format!(
+            "NHS {id} and {} {} {}\n",
+            &id[..3],
+            &id[3..6],
+            &id[6..]
+        ));
+    }
+    for format in ["human", "json"] {
+        let out = caldicott(&["scan", "--format", format], data.as_bytes());
+        assert_eq!(out.status.code(), Some(1));
+        let text = stdout(&out) + &stderr(&out);
+        assert_eq!(text.lines().count(), 60, "{format}");
+        for id in &ids {
+            assert!(!text.contains(id.as_str()), "{format} leaks {id}");
+            assert!(
+                !text.contains(&id[..6]),
+                "{format} leaks a prefix of {id}"
+            );
+            assert!(text.contains(&format!("*** *** {}", &id[6..])));
+        }
+    }
+    let out =
+        caldicott(&["scan", "--format", "json", "--reveal"], data.as_bytes());
+    assert!(stderr(&out)
+        .contains("warning: --reveal prints full patient identifiers"));
+    let values: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|v| v["value"].as_str().unwrap().to_string())
+        .collect();
+    let doubled: Vec<String> =
+        ids.iter().flat_map(|i| [i.clone(), i.clone()]).collect();
+    assert_eq!(values, doubled);
+}
+
+#[test]
+fn config_file_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    // Far enough apart that the keyword corroborates only the second.
+    let data =
+        format!("ref 9434765919\n{}\nNHS 9990000018\n", "~".repeat(200));
+    let data = data.as_bytes();
+    let toml =
+        write(dir.path(), "policy.toml", b"min_confidence = \"high\"\n");
+    let out = caldicott(&["scan", "--config", &toml], data);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    let json =
+        write(dir.path(), "policy.json", br#"{"kinds": ["chi_number"]}"#);
+    let out = caldicott(&["scan", "--config", &json], data);
+    assert_eq!(out.status.code(), Some(0));
+    let out = caldicott(&["scan", "--min-confidence", "high"], data);
+    assert_eq!(stdout(&out).lines().count(), 1);
+
+    let bad = write(dir.path(), "bad.toml", b"context_before = 99999\n");
+    let out = caldicott(&["scan", "--config", &bad], data);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("context_before of 99999 bytes exceeds the maximum"),
+        "{}",
+        stderr(&out)
+    );
+    let typo = write(dir.path(), "typo.toml", b"min_confidance = \"high\"\n");
+    let out = caldicott(&["scan", "--config", &typo], data);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("min_confidance"), "{}", stderr(&out));
+}
+
+/// A file much larger than the CLI's read size, with identifiers across
+/// every read boundary: the CLI's findings, lines and columns equal the
+/// one-shot scan of the same bytes.
+#[test]
+fn large_file_matches_one_shot_scan() {
+    let corpus = caldicott_testkit::corpus::mixed_text(3, 3 * 1024 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "big.txt", &corpus.bytes);
+    let out = caldicott(&["scan", "--format", "json", &path], b"");
+    let got: Vec<_> = json_lines(&out)
+        .iter()
+        .map(|v| {
+            (
+                key(v),
+                v["line"].as_u64().unwrap(),
+                v["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<_> = Engine::default()
+        .scan(&corpus.bytes)
+        .iter()
+        .map(|f| {
+            let k = (
+                f.kind.to_string(),
+                f.start,
+                f.end,
+                f.confidence.to_string(),
+                f.synthetic,
+            );
+            let (l, c) = line_col(&corpus.bytes, f.start as usize);
+            (k, l, c)
+        })
+        .collect();
+    assert!(want.len() > 200, "{}", want.len());
+    assert_eq!(want, got);
+}

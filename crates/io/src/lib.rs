@@ -1,0 +1,255 @@
+//! I/O adapters over `caldicott-core`, which does no I/O itself: stream any
+//! [`std::io::Read`] through an [`Engine`], in fixed-size reads, and get
+//! each finding with its line and column.
+//!
+//! The CLI and the Python bindings scan files through [`scan_reader`], so
+//! a file is never read whole: memory stays at two read buffers plus the
+//! stream's own bounded state, whatever the file's size.
+//!
+//! # Example
+//!
+//! ```
+//! use caldicott_core::Engine;
+//!
+//! let mut input: &[u8] = b"line one\nNHS 943 476 5919\n";
+//! let mut seen = Vec::new();
+//! let bytes = caldicott_io::scan_reader(&Engine::default(), &mut input, &mut |f, pos| {
+//!     seen.push((f.masked(), pos.line, pos.column));
+//!     Ok(())
+//! })?;
+//! assert_eq!(bytes, 26);
+//! assert_eq!(seen, vec![("*** *** 5919".to_string(), 2, 5)]);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+use std::io::{self, Read};
+
+use caldicott_core::{Engine, Finding};
+
+/// Bytes per read. It must exceed the stream's delay (`Stream::max_delay`,
+/// at most about 4 KiB with the largest context window), so that every
+/// finding lies in the current read or the one before it, which is all
+/// the line counter keeps.
+pub const READ_CHUNK_SIZE: usize = 64 * 1024;
+
+const _: () = assert!(
+    READ_CHUNK_SIZE
+        > caldicott_core::MAX_CONTEXT_WINDOW
+            + caldicott_core::MAX_CANDIDATE_LEN
+            + 64
+);
+
+/// Where a finding starts, for people: 1-based line and 1-based byte
+/// column (as `grep --column` counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// 1-based line number (lines end at `\n`).
+    pub line: u64,
+    /// 1-based byte offset within the line.
+    pub column: u64,
+}
+
+/// Streams everything `reader` yields through `engine` and calls
+/// `on_finding` with each finding, in order, and its position. Returns the
+/// number of bytes read.
+///
+/// # Errors
+///
+/// An error from `on_finding` stops the scan and is returned. A read error
+/// ends the input where it happened: the findings in the bytes read so far
+/// are still delivered, then the read error is returned.
+pub fn scan_reader(
+    engine: &Engine,
+    reader: &mut dyn Read,
+    on_finding: &mut dyn FnMut(Finding, Position) -> io::Result<()>,
+) -> io::Result<u64> {
+    let mut stream = engine.stream();
+    let mut lines = LineCounter::default();
+    let (mut prev, mut cur) = (Vec::new(), vec![0u8; READ_CHUNK_SIZE]);
+    let (mut prev_base, mut cur_base) = (0u64, 0u64);
+    let mut found: Vec<Finding> = Vec::new();
+    let mut read_error;
+    loop {
+        let (n, error) = read_full(reader, &mut cur);
+        read_error = error;
+        let done = n < READ_CHUNK_SIZE || read_error.is_some();
+        // A fresh stream fed by this loop alone cannot be finished or
+        // stopped, so these calls do not fail.
+        stream.push(&cur[..n], &mut found).map_err(io::Error::other)?;
+        if done {
+            stream.finish(&mut found).map_err(io::Error::other)?;
+        }
+        for f in found.drain(..) {
+            lines.advance(&prev, prev_base, f.start);
+            lines.advance(&cur[..n], cur_base, f.start);
+            let pos = lines.position(f.start);
+            on_finding(f, pos)?;
+        }
+        if done {
+            return match read_error {
+                Some(e) => Err(e),
+                None => Ok(cur_base + n as u64),
+            };
+        }
+        // No later finding starts before `cur_base` (see READ_CHUNK_SIZE).
+        lines.advance(&prev, prev_base, cur_base);
+        std::mem::swap(&mut prev, &mut cur);
+        cur.resize(READ_CHUNK_SIZE, 0);
+        prev_base = cur_base;
+        cur_base += n as u64;
+    }
+}
+
+/// Counts lines as the input goes by, so a finding's line and column can be
+/// given without keeping the input.
+#[derive(Debug, Default)]
+struct LineCounter {
+    /// Offset up to which newlines have been counted.
+    pos: u64,
+    /// Newlines before `pos`.
+    newlines: u64,
+    /// Offset just after the last newline before `pos`.
+    line_start: u64,
+}
+
+impl LineCounter {
+    /// Counts the newlines of `data` (which starts at offset `base`) up to
+    /// offset `target`, skipping what was already counted.
+    fn advance(&mut self, data: &[u8], base: u64, target: u64) {
+        let data_end = base + data.len() as u64;
+        let (from, to) = (self.pos.max(base), target.min(data_end));
+        if from >= to {
+            return;
+        }
+        let piece = &data[(from - base) as usize..(to - base) as usize];
+        self.newlines += memchr::memchr_iter(b'\n', piece).count() as u64;
+        if let Some(i) = memchr::memrchr(b'\n', piece) {
+            self.line_start = from + i as u64 + 1;
+        }
+        self.pos = to;
+    }
+
+    /// The position of `offset`, once counting has reached it.
+    fn position(&self, offset: u64) -> Position {
+        Position {
+            line: self.newlines + 1,
+            column: offset - self.line_start + 1,
+        }
+    }
+}
+
+/// Reads until `buf` is full, the input ends or a read fails; returns the
+/// bytes read, and the error if one ended it (the bytes before it count).
+fn read_full(
+    reader: &mut dyn Read,
+    buf: &mut [u8],
+) -> (usize, Option<io::Error>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e)),
+        }
+    }
+    (filled, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that yields `data` a few bytes at a time, then fails.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+        fail_at_end: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.data.is_empty() {
+                return if self.fail_at_end {
+                    Err(io::Error::other("disk on fire"))
+                } else {
+                    Ok(0)
+                };
+            }
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn collect(
+        data: &[u8],
+        step: usize,
+        fail: bool,
+    ) -> (Vec<(u64, Position)>, io::Result<u64>) {
+        let mut seen = Vec::new();
+        let mut r = Trickle { data, step, fail_at_end: fail };
+        let result = scan_reader(&Engine::default(), &mut r, &mut |f, p| {
+            seen.push((f.start, p));
+            Ok(())
+        });
+        (seen, result)
+    }
+
+    fn naive_position(data: &[u8], offset: usize) -> Position {
+        let before = &data[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let start =
+            before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        Position { line, column: (offset - start + 1) as u64 }
+    }
+
+    #[test]
+    fn positions_across_reads_match_naive_counting() {
+        let mut data = Vec::new();
+        for i in 0..20_000 {
+            data.extend_from_slice(format!("row {i}: ").as_bytes());
+            if i % 3 == 0 {
+                data.extend_from_slice(b"NHS 943 476 5919");
+            }
+            data.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+        }
+        let expected: Vec<(u64, Position)> = Engine::default()
+            .scan(&data)
+            .iter()
+            .map(|f| (f.start, naive_position(&data, f.start as usize)))
+            .collect();
+        assert!(expected.len() > 6000);
+        for step in [1 << 20, 4096, 1000] {
+            let (seen, result) = collect(&data, step, false);
+            assert_eq!(result.unwrap(), data.len() as u64);
+            assert_eq!(seen, expected, "step {step}");
+        }
+    }
+
+    #[test]
+    fn read_error_keeps_findings_then_reports() {
+        let (seen, result) = collect(b"x 943 476 5919 y", 3, true);
+        assert_eq!(seen.len(), 1);
+        assert_eq!(result.unwrap_err().to_string(), "disk on fire");
+    }
+
+    #[test]
+    fn callback_error_stops_the_scan() {
+        let data = "9434765919\n".repeat(10);
+        let mut calls = 0;
+        let result = scan_reader(
+            &Engine::default(),
+            &mut data.as_bytes(),
+            &mut |_, _| {
+                calls += 1;
+                Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+            },
+        );
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(calls, 1);
+    }
+}
