@@ -1,0 +1,11 @@
+//! The shared integration tests of the Caldicott engine. One binary; each
+//! module holds one kind of test.
+
+// The slow, obvious reimplementation of the detection rules in DESIGN.md.
+mod oracle;
+// Property tests: random haystacks, random chunkings, random windows.
+mod prop;
+// The shared tables in tests/data/ through one-shot and every streaming split.
+mod tables;
+// Helpers shared by the modules above.
+mod util;

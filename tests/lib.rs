@@ -1,0 +1,1 @@
+//! Holds nothing: the integration tests live in `integration/`.
