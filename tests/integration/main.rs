@@ -5,6 +5,8 @@
 mod oracle;
 // Property tests: random haystacks, random chunkings, random windows.
 mod prop;
+// The stream contract beyond equality: the delivery delay bound.
+mod stream;
 // The shared tables in tests/data/ through one-shot and every streaming split.
 mod tables;
 // Helpers shared by the modules above.
