@@ -75,7 +75,10 @@ impl ScanArgs {
     /// compiles the engine.
     pub(crate) fn settings(&self) -> io::Result<Settings> {
         let mut config = match &self.config {
-            Some(path) => read_config(path)?,
+            Some(path) => caldicott_io::load_config(path).map_err(|e| {
+                let kind = e.io_kind().unwrap_or(io::ErrorKind::InvalidInput);
+                io::Error::new(kind, e.to_string())
+            })?,
             None => Config::default(),
         };
         if let Some(level) = &self.min_confidence {
@@ -97,19 +100,6 @@ impl ScanArgs {
             threads,
         })
     }
-}
-
-fn read_config(path: &std::path::Path) -> io::Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-    })?;
-    let is_json = path.extension().is_some_and(|e| e == "json");
-    let parsed = if is_json {
-        serde_json::from_str(&text).map_err(|e| e.to_string())
-    } else {
-        toml::from_str(&text).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|e| invalid(format!("{}: {e}", path.display())))
 }
 
 fn invalid(msg: String) -> io::Error {

@@ -2,6 +2,9 @@
 //! [`std::io::Read`] through an [`Engine`], in fixed-size reads, and get
 //! each finding with its line and column.
 //!
+//! It also reads engine configurations from TOML or JSON files
+//! ([`load_config`]).
+//!
 //! The CLI and the Python bindings scan files through [`scan_reader`], so
 //! a file is never read whole: memory stays at two read buffers plus the
 //! stream's own bounded state, whatever the file's size.
@@ -24,7 +27,13 @@
 
 #![deny(missing_docs)]
 
+mod config;
+
 use std::io::{self, Read};
+
+pub use crate::config::{
+    load_config, parse_config, ConfigError, MAX_CONFIG_FILE_SIZE,
+};
 
 use caldicott_core::{Engine, Finding};
 
