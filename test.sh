@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project. CI (.ci/run) calls exactly this.
-# Needs only the Rust toolchain (cargo, rustfmt, clippy).
+# Needs only the Rust toolchain (cargo, rustfmt, clippy) and Python 3 with
+# pip: the Python package's build backend (maturin), pytest and mypy are
+# installed from PyPI into target/py-venv by this script.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,4 +18,17 @@ step "docs (rustdoc -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "tests (cargo test)"
-cargo test --workspace --locked
+# The default members: everything but the Python extension, which
+# maturin builds below.
+cargo test --locked
+
+step "python: pip install ./python into target/py-venv, then pytest and stubtest"
+venv=target/py-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  pytest mypy
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  --force-reinstall --no-deps ./python
+(cd python && "../$venv/bin/python" -m pytest -q)
+(cd python && "../$venv/bin/python" -m mypy.stubtest caldicott._caldicott)
+(cd python && "../$venv/bin/python" -m mypy --strict tests)

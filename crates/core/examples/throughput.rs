@@ -2,11 +2,14 @@
 //! text corpus (the figure quoted in the project notes).
 //!
 //! ```text
-//! cargo run --release -p caldicott-core --example throughput -- [MIB] [RUNS]
+//! cargo run --release -p caldicott-core --example throughput -- [MIB|FILE] [RUNS]
 //! ```
 //!
-//! Prints the median of RUNS scans (default 256 MiB, 7 runs). Criterion
-//! benchmarks for regression tracking live in `benches/`.
+//! Prints the median of RUNS scans (default: a generated 256 MiB, 7 runs).
+//! Given a FILE instead of a size, scans that file's bytes (read into
+//! memory first, not timed), so other front ends can be compared on the
+//! same buffer. Criterion benchmarks for regression tracking live in
+//! `benches/`.
 
 use std::time::Instant;
 
@@ -14,24 +17,36 @@ use caldicott_core::Engine;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(256);
+    let what = args.next().unwrap_or_else(|| "256".to_string());
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(7);
-    let corpus = caldicott_testkit::corpus::mixed_text(1, mib << 20);
+    let (label, bytes, planted) = match what.parse::<usize>() {
+        Ok(mib) => {
+            let c = caldicott_testkit::corpus::mixed_text(1, mib << 20);
+            (format!("{mib} MiB mixed text"), c.bytes, Some(c.planted))
+        }
+        Err(_) => match std::fs::read(&what) {
+            Ok(b) => (what.clone(), b, None),
+            Err(e) => {
+                eprintln!("throughput: {what}: {e}");
+                std::process::exit(2);
+            }
+        },
+    };
     let engine = Engine::default();
     let mut times = Vec::new();
     let mut found = 0;
     for _ in 0..runs {
         let start = Instant::now();
-        found = engine.scan(&corpus.bytes).len();
+        found = engine.scan(&bytes).len();
         times.push(start.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
-    let mb = corpus.bytes.len() as f64 / 1e6;
+    let mb = bytes.len() as f64 / 1e6;
+    let planted = planted.map_or(String::new(), |p| format!(", {p} planted"));
     println!(
-        "{mib} MiB mixed text, {} planted, {found} findings: median {:.3} s \
-         over {runs} runs = {:.0} MB/s (min {:.3} s, max {:.3} s)",
-        corpus.planted,
+        "Rust Engine::scan: {label}{planted}, {found} findings: median \
+         {:.3} s over {runs} runs = {:.0} MB/s (min {:.3} s, max {:.3} s)",
         median,
         mb / median,
         times[0],

@@ -1,0 +1,114 @@
+"""Type stubs for the compiled module ``caldicott._caldicott``.
+
+Checked against the built module by ``python -m mypy.stubtest``.
+"""
+
+from typing_extensions import Buffer
+from os import PathLike
+from types import TracebackType
+from typing import Any, Literal, final
+
+__version__: str
+__all__ = [
+    "CaldicottError",
+    "ConfigError",
+    "Engine",
+    "Finding",
+    "Stream",
+    "StreamError",
+    "__version__",
+    "is_valid_chi_number",
+    "is_valid_hc_number",
+    "is_valid_nhs_number",
+    "scan",
+]
+
+from typing_extensions import TypeAlias
+
+_Kind: TypeAlias = Literal["nhs_number", "chi_number", "hc_number"]
+_Level: TypeAlias = Literal["low", "medium", "high"]
+_Data: TypeAlias = Buffer | str
+
+class CaldicottError(Exception):
+    """Base class of every error Caldicott raises."""
+
+class ConfigError(CaldicottError):
+    """An engine configuration is invalid."""
+
+class StreamError(CaldicottError):
+    """A stream cannot accept more data."""
+
+@final
+class Finding:
+    """One identifier found; shows only the masked value unless revealed."""
+
+    @property
+    def kind(self) -> _Kind: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def confidence(self) -> _Level: ...
+    @property
+    def synthetic(self) -> bool: ...
+    @property
+    def masked(self) -> str: ...
+    @property
+    def char_start(self) -> int | None: ...
+    @property
+    def char_end(self) -> int | None: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def column(self) -> int | None: ...
+    def reveal(self) -> str:
+        """The full identifier (ten digits). This is patient data."""
+    def to_dict(self, *, reveal: bool = False) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Stream:
+    """Per-stream state: feed chunks, get findings with absolute offsets."""
+
+    def feed(self, chunk: _Data) -> list[Finding]: ...
+    def finish(self) -> list[Finding]: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def pending(self) -> list[Finding]: ...
+    def __enter__(self) -> Stream: ...
+    def __exit__(
+        self,
+        _exc_type: type[BaseException] | None = None,
+        _exc: BaseException | None = None,
+        _tb: TracebackType | None = None,
+    ) -> bool: ...
+
+@final
+class Engine:
+    """A compiled detector set, shared freely between threads."""
+
+    def __new__(
+        cls,
+        *,
+        kinds: list[str] | None = None,
+        context_before: int | None = None,
+        context_after: int | None = None,
+        extra_keywords: list[str] | None = None,
+        min_confidence: str | None = None,
+        report_synthetic: bool | None = None,
+    ) -> Engine: ...
+    @staticmethod
+    def from_file(path: str | PathLike[str]) -> Engine: ...
+    def scan(self, data: _Data) -> list[Finding]: ...
+    def scan_file(self, path: str | PathLike[str]) -> list[Finding]: ...
+    def stream(self) -> Stream: ...
+    @property
+    def config(self) -> dict[str, Any]: ...
+
+def scan(data: _Data) -> list[Finding]: ...
+def is_valid_nhs_number(text: str) -> bool: ...
+def is_valid_chi_number(text: str) -> bool: ...
+def is_valid_hc_number(text: str) -> bool: ...

@@ -1,0 +1,134 @@
+//! `Finding` for Python: a frozen view of a core finding, which never shows
+//! the full identifier unless `reveal()` is called.
+
+use caldicott_core::Finding;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// One identifier found. `repr()` and `to_dict()` show only the masked
+/// value; `reveal()` returns the digits.
+#[pyclass(frozen, eq, hash, module = "caldicott", name = "Finding")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyFinding {
+    pub(crate) inner: Finding,
+    /// Character offsets, when the input was a `str`.
+    pub(crate) chars: Option<(u64, u64)>,
+    /// Line and column, when the finding came from `scan_file`.
+    pub(crate) position: Option<(u64, u64)>,
+}
+
+impl PyFinding {
+    pub(crate) fn new(inner: Finding) -> PyFinding {
+        PyFinding { inner, chars: None, position: None }
+    }
+}
+
+#[pymethods]
+impl PyFinding {
+    /// `nhs_number`, `chi_number` or `hc_number`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind.as_str()
+    }
+
+    /// Byte offset of the first byte.
+    #[getter]
+    fn start(&self) -> u64 {
+        self.inner.start
+    }
+
+    /// Byte offset one past the last byte.
+    #[getter]
+    fn end(&self) -> u64 {
+        self.inner.end
+    }
+
+    /// `low`, `medium` or `high`.
+    #[getter]
+    fn confidence(&self) -> &'static str {
+        self.inner.confidence.as_str()
+    }
+
+    /// Whether the number is from a never-issued (9xx) range.
+    #[getter]
+    fn synthetic(&self) -> bool {
+        self.inner.synthetic
+    }
+
+    /// The identifier with all but its last four digits hidden.
+    #[getter]
+    fn masked(&self) -> String {
+        self.inner.masked()
+    }
+
+    /// Character offset of the first character (`str` input only).
+    #[getter]
+    fn char_start(&self) -> Option<u64> {
+        self.chars.map(|c| c.0)
+    }
+
+    /// Character offset one past the last character (`str` input only).
+    #[getter]
+    fn char_end(&self) -> Option<u64> {
+        self.chars.map(|c| c.1)
+    }
+
+    /// 1-based line (`scan_file` only).
+    #[getter]
+    fn line(&self) -> Option<u64> {
+        self.position.map(|p| p.0)
+    }
+
+    /// 1-based byte column (`scan_file` only).
+    #[getter]
+    fn column(&self) -> Option<u64> {
+        self.position.map(|p| p.1)
+    }
+
+    /// The full identifier: ten digits, no separators. This is patient
+    /// data; call it only when the user asked to see it.
+    fn reveal(&self) -> &str {
+        self.inner.value()
+    }
+
+    /// The finding as a dict; with `reveal=True`, also its `value`.
+    #[pyo3(signature = (*, reveal = false))]
+    fn to_dict<'py>(
+        &self,
+        py: Python<'py>,
+        reveal: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("kind", self.kind())?;
+        d.set_item("start", self.start())?;
+        d.set_item("end", self.end())?;
+        d.set_item("confidence", self.confidence())?;
+        d.set_item("synthetic", self.synthetic())?;
+        d.set_item("masked", self.masked())?;
+        if let Some((s, e)) = self.chars {
+            d.set_item("char_start", s)?;
+            d.set_item("char_end", e)?;
+        }
+        if let Some((line, column)) = self.position {
+            d.set_item("line", line)?;
+            d.set_item("column", column)?;
+        }
+        if reveal {
+            d.set_item("value", self.reveal())?;
+        }
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Finding(kind='{}', start={}, end={}, confidence='{}', \
+             synthetic={}, masked='{}')",
+            self.kind(),
+            self.start(),
+            self.end(),
+            self.confidence(),
+            if self.synthetic() { "True" } else { "False" },
+            self.masked(),
+        )
+    }
+}

@@ -1,0 +1,893 @@
+//! Fuzz regressions: the property checks of the fuzz targets in `fuzz/`,
+//! and the replay of every input under `tests/fuzz-crashes/<target>/` and
+//! `fuzz/corpus/<target>/` through them.
+//!
+//! This file is the single copy of the checks. The fuzz package compiles it
+//! too (`fuzz/src/lib.rs` includes it with `#[path]`), so what `cargo test`
+//! asserts on a crash file is exactly what the fuzzer asserted when it
+//! found it. Keep it free of dependencies other than `caldicott_core`,
+//! `serde_json` and `std`, and keep the replay tests in the `replay` module
+//! (compiled only under `cfg(test)`).
+//!
+//! Input formats are decoded here by hand, not with `arbitrary`, so a crash
+//! file replays byte for byte under plain `cargo test` whatever version of
+//! `arbitrary` the fuzz package resolves. Each format is documented on its
+//! `decode` function; missing bytes read as zero, so every byte string is a
+//! valid input.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use caldicott_core::{
+    chi_number, hc_number, nhs_number, Confidence, Config, Engine, Finding,
+    FnSink, Kind, Sink, Stream, StreamError, MAX_CONTEXT_WINDOW,
+    MAX_EXTRA_KEYWORDS, MAX_KEYWORD_LEN, MAX_STREAM_BUFFER,
+};
+
+/// Inputs longer than this are rejected by the fuzz targets
+/// (`Corpus::Reject`) and must not be checked in.
+pub(crate) const MAX_INPUT: usize = 64 * 1024;
+
+/// The separators of a grouped written form (DESIGN.md, "Candidates").
+const SEPARATORS: [&str; 5] = [" ", "-", ".", "\t", "\u{a0}"];
+
+/// The engine for [`Config::default`], built once.
+fn default_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+/// Writes `bytes` as the body of a Rust byte-string literal.
+fn escape_bytes(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect()
+}
+
+/// A finding's fields, its value included, for comparisons whose failure
+/// message must say which finding differs. Only ever printed by a failing
+/// fuzz check, whose input is arbitrary bytes, never patient data.
+fn plain(f: &Finding) -> (Kind, u64, u64, Confidence, bool, String) {
+    (f.kind, f.start, f.end, f.confidence, f.synthetic, f.value().to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Properties of any set of findings.
+// ---------------------------------------------------------------------------
+
+/// Asserts the properties every scan result has, whatever the
+/// configuration:
+///
+/// * spans are in bounds, non-empty, ordered by start and non-overlapping;
+/// * each span is a written form (ten digits, or 3-3-4 with one separator
+///   used twice) whose digits are [`Finding::value`], not touching another
+///   digit on either side;
+/// * [`Finding::masked`] is `*** *** ` and the last four digits, and
+///   neither `Debug` nor the JSON serialisation contains the value;
+/// * the span re-validates with the public validator of its kind, and
+///   `synthetic` and `confidence` agree with the validators
+///   (`nhs_number::is_synthetic`, `chi_number::is_mod10_only`).
+pub(crate) fn check_findings(hay: &[u8], findings: &[Finding]) {
+    for (i, f) in findings.iter().enumerate() {
+        assert!(
+            f.start < f.end && f.end <= hay.len() as u64,
+            "finding {i} out of bounds: {}..{} in {} bytes",
+            f.start,
+            f.end,
+            hay.len()
+        );
+        if let Some(prev) = i.checked_sub(1).map(|j| &findings[j]) {
+            assert!(
+                prev.end <= f.start,
+                "findings {} ({}..{}) and {i} ({}..{}) overlap or are out \
+                 of order",
+                i - 1,
+                prev.start,
+                prev.end,
+                f.start,
+                f.end
+            );
+        }
+        let (start, end) = (f.start as usize, f.end as usize);
+        let span = &hay[start..end];
+        let text = std::str::from_utf8(span).unwrap_or_else(|_| {
+            panic!("finding {i}: span is not UTF-8: {:?}", escape_bytes(span))
+        });
+        let value = f.value();
+        assert!(
+            value.len() == 10 && value.bytes().all(|b| b.is_ascii_digit()),
+            "finding {i}: value {value:?} is not ten digits"
+        );
+        assert_eq!(
+            written_form(text).as_deref(),
+            Some(value),
+            "finding {i}: span {text:?} is not a written form of its value"
+        );
+        assert!(
+            start == 0 || !hay[start - 1].is_ascii_digit(),
+            "finding {i}: preceded by a digit"
+        );
+        assert!(
+            hay.get(end).is_none_or(|b| !b.is_ascii_digit()),
+            "finding {i}: followed by a digit"
+        );
+
+        // Masking: only the last four digits, in every rendering.
+        assert_eq!(
+            f.masked(),
+            format!("*** *** {}", &value[6..]),
+            "finding {i}"
+        );
+        let debug = format!("{f:?}");
+        assert!(
+            !debug.contains(value),
+            "finding {i}: Debug reveals the value"
+        );
+        let json = serde_json::to_string(f).expect("a finding serialises");
+        assert!(!json.contains(value), "finding {i}: JSON reveals the value");
+
+        // The validators agree with the scanner's verdict.
+        let (nhs, hc, chi) = (
+            nhs_number::is_valid(text),
+            hc_number::is_valid(text),
+            chi_number::is_valid(text),
+        );
+        let mod10_only = chi_number::is_mod10_only(text);
+        let synthetic = nhs_number::is_synthetic(text);
+        let verdict = format!(
+            "finding {i} {:?} {:?} synthetic={} on {text:?}: nhs={nhs} \
+             hc={hc} chi={chi} mod10_only={mod10_only} \
+             is_synthetic={synthetic}",
+            f.kind, f.confidence, f.synthetic
+        );
+        match f.kind {
+            Kind::NhsNumber => {
+                assert!(nhs && !hc && !chi, "{verdict}");
+                assert_eq!(f.synthetic, synthetic, "{verdict}");
+                assert_ne!(f.confidence, Confidence::Low, "{verdict}");
+            }
+            Kind::HcNumber => {
+                assert!(hc && !nhs && !chi, "{verdict}");
+                assert!(!f.synthetic, "{verdict}");
+                assert_ne!(f.confidence, Confidence::Low, "{verdict}");
+            }
+            Kind::ChiNumber => {
+                assert!(chi && !nhs && !hc, "{verdict}");
+                assert!(!f.synthetic, "{verdict}");
+                assert_eq!(
+                    f.confidence == Confidence::Low,
+                    mod10_only,
+                    "{verdict}"
+                );
+            }
+            other => panic!("finding {i}: unknown kind {other}"),
+        }
+    }
+}
+
+/// The digits of `text` if it is exactly one written form: ten ASCII
+/// digits, or 3-3-4 digit groups joined by one separator used twice.
+fn written_form(text: &str) -> Option<String> {
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if text.len() == 10 && all_digits(text) {
+        return Some(text.to_string());
+    }
+    SEPARATORS.iter().find_map(|sep| {
+        let parts: Vec<&str> = text.split(sep).collect();
+        let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        (lens == [3, 3, 4] && parts.iter().all(|p| all_digits(p)))
+            .then(|| parts.concat())
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Target `scan_slice`: one-shot scan of arbitrary bytes.
+// ---------------------------------------------------------------------------
+
+/// Target `scan_slice`: scans `hay` with the default engine, checks
+/// [`check_findings`], and checks that a sink stopping after `k` findings
+/// receives exactly the first `k`.
+///
+/// Input format: the bytes are the haystack.
+pub(crate) fn check_scan_slice(hay: &[u8]) {
+    let engine = default_engine();
+    let findings = engine.scan(hay);
+    check_findings(hay, &findings);
+
+    let mut again = Vec::new();
+    engine.scan_into(hay, &mut again);
+    assert_eq!(again, findings, "scan_into differs from scan");
+
+    if !findings.is_empty() {
+        // Stop at the first, and at the middle finding.
+        for k in [1, findings.len().div_ceil(2)] {
+            let mut got = Vec::new();
+            engine.scan_into(
+                hay,
+                &mut FnSink(|f| {
+                    got.push(f);
+                    got.len() < k
+                }),
+            );
+            assert_eq!(got, findings[..k], "sink stopping after {k}");
+        }
+    }
+}
+
+/// A `scan_slice` input whose `Debug` is a reproducer.
+pub(crate) struct ScanInput(pub(crate) Vec<u8>);
+
+impl fmt::Debug for ScanInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "check_scan_slice(b\"{}\");", escape_bytes(&self.0))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Target `stream_vs_slice`: streaming under any configuration and chunking
+// equals the one-shot scan.
+// ---------------------------------------------------------------------------
+
+/// A `stream_vs_slice` input: a configuration, a chunking and a haystack.
+pub(crate) struct StreamInput {
+    /// Always within every limit of `Engine::new`.
+    pub(crate) config: Config,
+    /// Chunk sizes, used in turn and cycled; 0 is an empty push. Empty:
+    /// the haystack in one push.
+    pub(crate) chunks: Vec<usize>,
+    /// Also run a stream whose sink stops after this many findings
+    /// (0: don't).
+    pub(crate) stop_after: usize,
+    /// The bytes scanned.
+    pub(crate) hay: Vec<u8>,
+}
+
+/// Reads bytes from the front of a slice; zero once it is exhausted.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn u8(&mut self) -> u8 {
+        self.take(1).first().copied().unwrap_or(0)
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from(self.u8()) | u16::from(self.u8()) << 8
+    }
+
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.0.split_at(n.min(self.0.len()));
+        self.0 = rest;
+        head
+    }
+}
+
+impl StreamInput {
+    /// Decodes a fuzz input (every byte string is valid):
+    ///
+    /// | bytes | meaning |
+    /// |---|---|
+    /// | 0 | bits 0–2: kinds (bit 0 NHS, 1 CHI, 2 H&C; none set = all); bits 3–4: `min_confidence` (1 medium, 2 high, else low); bit 5: `report_synthetic = false`; bits 6–7: number of extra keywords |
+    /// | 1–2 | `context_before`, u16 LE mod 4097 |
+    /// | 3–4 | `context_after`, u16 LE mod 4097 |
+    /// | 5 | `stop_after` |
+    /// | 6 | number of chunk sizes, mod 17 |
+    /// | … | each chunk size a u16 LE `v`: by `v >> 14`, 0: `v & 0xF`, 1: `v & 0xFF`, 2: `v & 0xFFF`, 3: `(v & 0x3FFF) * 4` |
+    /// | … | each extra keyword: a length byte `n`, then `n % 64 + 1` bytes (lossy UTF-8, cut to 64 bytes) |
+    /// | rest | the haystack |
+    pub(crate) fn decode(data: &[u8]) -> StreamInput {
+        let mut r = Reader(data);
+        let flags = r.u8();
+        let mut kinds: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, _)| flags & (1 << i) != 0)
+            .map(|(_, k)| k)
+            .collect();
+        if kinds.is_empty() {
+            kinds = Kind::ALL.to_vec();
+        }
+        let min_confidence = match (flags >> 3) & 3 {
+            1 => Confidence::Medium,
+            2 => Confidence::High,
+            _ => Confidence::Low,
+        };
+        let report_synthetic = flags & (1 << 5) == 0;
+        let n_keywords = usize::from(flags >> 6);
+        let window = MAX_CONTEXT_WINDOW + 1;
+        let context_before = usize::from(r.u16()) % window;
+        let context_after = usize::from(r.u16()) % window;
+        let stop_after = usize::from(r.u8());
+        let n_chunks = usize::from(r.u8() % 17);
+        let chunks = (0..n_chunks)
+            .map(|_| {
+                let v = usize::from(r.u16());
+                match v >> 14 {
+                    0 => v & 0xF,
+                    1 => v & 0xFF,
+                    2 => v & 0xFFF,
+                    _ => (v & 0x3FFF) * 4,
+                }
+            })
+            .collect();
+        let extra_keywords = (0..n_keywords)
+            .map(|_| {
+                let n = usize::from(r.u8()) % MAX_KEYWORD_LEN + 1;
+                let mut kw = String::from_utf8_lossy(r.take(n)).into_owned();
+                let mut cut = kw.len().min(MAX_KEYWORD_LEN);
+                while !kw.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                kw.truncate(cut);
+                kw
+            })
+            .filter(|kw| !kw.is_empty())
+            .collect();
+        let config = Config {
+            kinds,
+            context_before,
+            context_after,
+            extra_keywords,
+            min_confidence,
+            report_synthetic,
+        };
+        StreamInput { config, chunks, stop_after, hay: r.0.to_vec() }
+    }
+}
+
+impl fmt::Debug for StreamInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        writeln!(f, "check_stream_vs_slice(&StreamInput {{")?;
+        writeln!(f, "    config: Config {{")?;
+        writeln!(f, "        kinds: vec!{:?},", c.kinds)?;
+        writeln!(f, "        context_before: {},", c.context_before)?;
+        writeln!(f, "        context_after: {},", c.context_after)?;
+        let kws: Vec<String> =
+            c.extra_keywords.iter().map(|k| format!("{k:?}.into()")).collect();
+        writeln!(f, "        extra_keywords: vec![{}],", kws.join(", "))?;
+        writeln!(
+            f,
+            "        min_confidence: Confidence::{:?},",
+            c.min_confidence
+        )?;
+        writeln!(f, "        report_synthetic: {},", c.report_synthetic)?;
+        writeln!(f, "    }},")?;
+        writeln!(f, "    chunks: vec!{:?},", self.chunks)?;
+        writeln!(f, "    stop_after: {},", self.stop_after)?;
+        writeln!(f, "    hay: b\"{}\".to_vec(),", escape_bytes(&self.hay))?;
+        write!(f, "}});")
+    }
+}
+
+/// Pushes `hay` through `stream` in `chunks`: the sizes in turn, cycled,
+/// at least one full cycle, until the haystack is used up (no sizes: one
+/// push; all sizes zero: one cycle of empty pushes, then one push of
+/// everything). Calls `after_push` with the stream, the sink, the number
+/// of pushes and of bytes pushed so far after each push; stops at the
+/// first error.
+fn push_chunks<S: Sink>(
+    stream: &mut Stream,
+    hay: &[u8],
+    chunks: &[usize],
+    sink: &mut S,
+    mut after_push: impl FnMut(&Stream, &S, usize, u64),
+) -> Result<(), StreamError> {
+    let all_zero = chunks.iter().all(|&n| n == 0);
+    let mut rest = hay;
+    let mut i = 0;
+    while !rest.is_empty() || i < chunks.len() {
+        let n = match chunks.get(i % chunks.len().max(1)) {
+            Some(&n) if !(all_zero && i >= chunks.len()) => n.min(rest.len()),
+            _ => rest.len(),
+        };
+        stream.push(&rest[..n], sink)?;
+        rest = &rest[n..];
+        i += 1;
+        after_push(stream, sink, i, (hay.len() - rest.len()) as u64);
+    }
+    Ok(())
+}
+
+/// Target `stream_vs_slice`: for the decoded configuration,
+///
+/// * the engine builds (the configuration is within every limit);
+/// * the one-shot scan has the [`check_findings`] properties and equals the
+///   scan with every kind, `low` and synthetic numbers enabled, filtered by
+///   the configuration (filtering never changes other findings);
+/// * a stream pushed the chunking gives the same findings in the same
+///   order, and after every push: its position is the bytes pushed, what it
+///   delivered is a prefix of the one-shot findings, every finding ending
+///   `max_delay` bytes before the position is delivered, and it buffers at
+///   most `max_buffered` (≤ `MAX_STREAM_BUFFER`) bytes;
+/// * after `finish`, `push` and `finish` return `Finished`;
+/// * a sink stopping after `stop_after` findings receives exactly the first
+///   `stop_after`, the stream then returns `Stopped`, stickily.
+pub(crate) fn check_stream_vs_slice(input: &StreamInput) {
+    let config = &input.config;
+    let hay = &input.hay[..];
+    let engine = Engine::new(config.clone())
+        .unwrap_or_else(|e| panic!("in-limit config rejected: {e}"));
+    let oneshot = engine.scan(hay);
+    check_findings(hay, &oneshot);
+
+    // Filtering is a pure filter.
+    let everything = Engine::new(Config {
+        kinds: Kind::ALL.to_vec(),
+        min_confidence: Confidence::Low,
+        report_synthetic: true,
+        ..config.clone()
+    })
+    .expect("in-limit config")
+    .scan(hay);
+    let filtered: Vec<Finding> = everything
+        .into_iter()
+        .filter(|f| {
+            config.kinds.contains(&f.kind)
+                && f.confidence >= config.min_confidence
+                && (config.report_synthetic || !f.synthetic)
+        })
+        .collect();
+    assert_eq!(
+        oneshot.iter().map(plain).collect::<Vec<_>>(),
+        filtered.iter().map(plain).collect::<Vec<_>>(),
+        "the configured scan is not the unfiltered scan, filtered"
+    );
+
+    // Stream == one-shot, with the delay, prefix and memory bounds.
+    let mut stream = engine.stream();
+    let delay = stream.max_delay() as u64;
+    assert!(stream.max_buffered() <= MAX_STREAM_BUFFER);
+    let mut out: Vec<Finding> = Vec::new();
+    let (mut checked, mut due) = (0, 0);
+    let mut consumed = 0u64;
+    let checks = |stream: &Stream, out: &Vec<Finding>, i, pushed| {
+        let position = stream.position();
+        assert_eq!(position, pushed, "push {i}: position");
+        consumed = position;
+        assert!(
+            stream.buffered() <= stream.max_buffered(),
+            "push {i}: buffers {} > max_buffered {}",
+            stream.buffered(),
+            stream.max_buffered()
+        );
+        assert!(
+            out.len() <= oneshot.len(),
+            "push {i}: more findings than one-shot"
+        );
+        while checked < out.len() {
+            assert_eq!(
+                plain(&out[checked]),
+                plain(&oneshot[checked]),
+                "push {i}: streamed finding {checked} differs from one-shot"
+            );
+            checked += 1;
+        }
+        while due < oneshot.len() && oneshot[due].end + delay <= position {
+            due += 1;
+        }
+        assert!(
+            out.len() >= due,
+            "push {i} (position {position}): finding {} ending at {} not \
+             delivered within max_delay {delay}",
+            out.len(),
+            oneshot[out.len()].end
+        );
+    };
+    push_chunks(&mut stream, hay, &input.chunks, &mut out, checks)
+        .expect("a collecting sink never stops the stream");
+    assert_eq!(consumed, hay.len() as u64, "position after the last push");
+    stream.finish(&mut out).expect("finish");
+    assert_eq!(
+        out.iter().map(plain).collect::<Vec<_>>(),
+        oneshot.iter().map(plain).collect::<Vec<_>>(),
+        "stream differs from one-shot"
+    );
+    assert_eq!(stream.push(b"1", &mut out), Err(StreamError::Finished));
+    assert_eq!(stream.finish(&mut out), Err(StreamError::Finished));
+    assert_eq!(out.len(), oneshot.len(), "a finished stream delivered more");
+
+    // A sink that stops.
+    let k = input.stop_after;
+    if k > 0 {
+        let mut stream = engine.stream();
+        let mut got: Vec<Finding> = Vec::new();
+        let result = {
+            let mut sink = FnSink(|f: Finding| {
+                got.push(f);
+                got.len() < k
+            });
+            push_chunks(
+                &mut stream,
+                hay,
+                &input.chunks,
+                &mut sink,
+                |_, _, _, _| {},
+            )
+            .and_then(|()| stream.finish(&mut sink))
+        };
+        let want = &oneshot[..k.min(oneshot.len())];
+        assert_eq!(
+            got.iter().map(plain).collect::<Vec<_>>(),
+            want.iter().map(plain).collect::<Vec<_>>(),
+            "sink stopping after {k}"
+        );
+        if oneshot.len() >= k {
+            assert_eq!(result, Err(StreamError::Stopped), "stop after {k}");
+            let mut more: Vec<Finding> = Vec::new();
+            assert_eq!(stream.push(hay, &mut more), Err(StreamError::Stopped));
+            assert_eq!(stream.finish(&mut more), Err(StreamError::Stopped));
+            assert!(more.is_empty(), "a stopped stream delivered more");
+        } else {
+            assert_eq!(result, Ok(()), "stop after {k}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Target `validators`: the public validators against a naive oracle.
+// ---------------------------------------------------------------------------
+
+/// A `validators` input: the text given to every validator.
+pub(crate) struct ValidatorInput(pub(crate) String);
+
+impl ValidatorInput {
+    /// Decodes a fuzz input. An even first byte (or none): the rest as
+    /// (lossy) UTF-8. An odd first byte: a number built from the next
+    /// bytes: 10 digits (`b % 10`), the two gap separators and then a
+    /// prefix and a suffix, each picked by `b % 6` / `b % 8` from
+    /// `["", " ", "-", ".", "\t", NBSP]` / `["", " ", "\t", "\n", "\r",
+    /// "\x0C", "\x0B", NBSP]`.
+    pub(crate) fn decode(data: &[u8]) -> ValidatorInput {
+        let mut r = Reader(data);
+        if r.u8() % 2 == 0 {
+            return ValidatorInput(String::from_utf8_lossy(r.0).into_owned());
+        }
+        const GAPS: [&str; 6] = ["", " ", "-", ".", "\t", "\u{a0}"];
+        const AROUND: [&str; 8] =
+            ["", " ", "\t", "\n", "\r", "\x0C", "\x0B", "\u{a0}"];
+        let digits: Vec<char> =
+            (0..10).map(|_| char::from(b'0' + r.u8() % 10)).collect();
+        let gap1 = GAPS[usize::from(r.u8()) % GAPS.len()];
+        let gap2 = GAPS[usize::from(r.u8()) % GAPS.len()];
+        let before = AROUND[usize::from(r.u8()) % AROUND.len()];
+        let after = AROUND[usize::from(r.u8()) % AROUND.len()];
+        let d = |a: usize, b: usize| digits[a..b].iter().collect::<String>();
+        ValidatorInput(format!(
+            "{before}{}{gap1}{}{gap2}{}{after}",
+            d(0, 3),
+            d(3, 6),
+            d(6, 10)
+        ))
+    }
+}
+
+impl fmt::Debug for ValidatorInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "check_validators({:?});", self.0)
+    }
+}
+
+/// What the oracle says a text is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Oracle {
+    Nhs { synthetic: bool },
+    Hc,
+    Chi { mod10_only: bool },
+    Nothing,
+}
+
+/// The naive oracle, written from DESIGN.md and the NHS Data Dictionary
+/// without looking at the engine: strip surrounding ASCII whitespace; ten
+/// digits, or 3-3-4 groups split by one separator; then the placeholder
+/// rule, the published Modulus 11 rule ("11 minus the remainder; 11 is 0,
+/// 10 is never issued"), the ranges, and the CHI date and Modulus 10 rules.
+fn oracle(text: &str) -> (Option<[u32; 10]>, Oracle) {
+    let t =
+        text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0C'));
+    let Some(written) = written_form(t) else {
+        return (None, Oracle::Nothing);
+    };
+    let mut d = [0u32; 10];
+    for (slot, c) in d.iter_mut().zip(written.bytes()) {
+        *slot = u32::from(c - b'0');
+    }
+    let number =
+        |a: usize, b: usize| d[a..b].iter().fold(0, |n, &x| n * 10 + x);
+    if d.iter().all(|&x| x == d[0]) {
+        return (Some(d), Oracle::Nothing);
+    }
+    let weighted: u32 = (0..9).map(|i| d[i] * (10 - i as u32)).sum();
+    let mod11 = match 11 - weighted % 11 {
+        11 => d[9] == 0,
+        10 => false,
+        check => d[9] == check,
+    };
+    let (day, month, year) = (number(0, 2), number(2, 4), number(4, 6));
+    let days = match month {
+        2 if year % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        _ => 0,
+    };
+    let date = day >= 1 && day <= days;
+    let luhn: u32 = (0..9)
+        .map(|i| if i % 2 == 0 { d[i] * 2 } else { d[i] })
+        .map(|v| if v > 9 { v - 9 } else { v })
+        .sum();
+    let mod10 = (10 - luhn % 10) % 10 == d[9];
+    let verdict = if mod11 {
+        match number(0, 3) {
+            900..=999 => Oracle::Nhs { synthetic: true },
+            400..=499 | 600..=799 => Oracle::Nhs { synthetic: false },
+            _ if (320_000_001..=399_999_999).contains(&number(0, 9)) => {
+                Oracle::Hc
+            }
+            _ if date => Oracle::Chi { mod10_only: false },
+            _ => Oracle::Nothing,
+        }
+    } else if mod10 && date {
+        Oracle::Chi { mod10_only: true }
+    } else {
+        Oracle::Nothing
+    };
+    (Some(d), verdict)
+}
+
+/// Target `validators`: every public validator equals the naive oracle on
+/// `text`; and when `text` is a written form, the scanner agrees: scanning
+/// it alone gives one `medium` finding of the oracle's kind (none for a
+/// Modulus-10-only CHI number), and after `CHI ` one `high` finding (`low`
+/// for a Modulus-10-only CHI number).
+pub(crate) fn check_validators(text: &str) {
+    let (digits, want) = oracle(text);
+    let got = (
+        nhs_number::is_valid(text),
+        nhs_number::is_synthetic(text),
+        hc_number::is_valid(text),
+        chi_number::is_valid(text),
+        chi_number::is_mod10_only(text),
+    );
+    let expected = (
+        matches!(want, Oracle::Nhs { .. }),
+        want == Oracle::Nhs { synthetic: true },
+        want == Oracle::Hc,
+        matches!(want, Oracle::Chi { .. }),
+        want == Oracle::Chi { mod10_only: true },
+    );
+    assert_eq!(
+        got, expected,
+        "(nhs is_valid, nhs is_synthetic, hc is_valid, chi is_valid, chi \
+         is_mod10_only) on {text:?}; oracle: {want:?}"
+    );
+
+    if digits.is_none() {
+        return;
+    }
+    let t =
+        text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0C'));
+    let kind = match want {
+        Oracle::Nhs { .. } => Some(Kind::NhsNumber),
+        Oracle::Hc => Some(Kind::HcNumber),
+        Oracle::Chi { .. } => Some(Kind::ChiNumber),
+        Oracle::Nothing => None,
+    };
+    let synthetic = want == Oracle::Nhs { synthetic: true };
+    let mod10_only = want == Oracle::Chi { mod10_only: true };
+    let engine = default_engine();
+    for (prefix, conf) in
+        [("", Confidence::Medium), ("CHI ", Confidence::High)]
+    {
+        let hay = format!("{prefix}{t}");
+        let found = engine.scan(hay.as_bytes());
+        check_findings(hay.as_bytes(), &found);
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| (f.kind, f.start, f.end, f.confidence, f.synthetic))
+            .collect();
+        let start = prefix.len() as u64;
+        let end = hay.len() as u64;
+        let want: Vec<_> = match kind {
+            Some(_) if mod10_only && prefix.is_empty() => vec![],
+            Some(_) if mod10_only => {
+                vec![(Kind::ChiNumber, start, end, Confidence::Low, false)]
+            }
+            Some(kind) => vec![(kind, start, end, conf, synthetic)],
+            None => vec![],
+        };
+        assert_eq!(got, want, "scanning {hay:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Target `config`: configuration parsing and engine building.
+// ---------------------------------------------------------------------------
+
+/// The haystack every engine built by the `config` target scans: keywords,
+/// every kind, every written form, a Modulus-10-only CHI number with CHI
+/// context, and confounders.
+const CONFIG_HAYSTACK: &str = "Patient NHS no: 943 476 5919, alt \
+    6699684728; H&C 320\u{a0}000\u{a0}0010?; CHI 1009701234 seen; DOB \
+    0101011237; ts 1704067200; +44 7434765919; \
+    trace 0af7651916cd43dd8448eb211c80319c; end 999-000-0018";
+
+/// A `config` input: the raw bytes, parsed as JSON (and, in the fuzz
+/// target, also as TOML).
+pub(crate) struct ConfigInput(pub(crate) Vec<u8>);
+
+impl fmt::Debug for ConfigInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "check_config_bytes(b\"{}\");", escape_bytes(&self.0))?;
+        match serde_json::from_slice::<Config>(&self.0) {
+            Ok(c) => write!(f, "// as JSON: {c:?}"),
+            Err(e) => write!(f, "// as JSON: error: {e}"),
+        }
+    }
+}
+
+/// Whether `config` is within every documented limit of `Engine::new`.
+fn within_limits(config: &Config) -> bool {
+    config.context_before <= MAX_CONTEXT_WINDOW
+        && config.context_after <= MAX_CONTEXT_WINDOW
+        && !config.kinds.is_empty()
+        && config.extra_keywords.len() <= MAX_EXTRA_KEYWORDS
+        && config
+            .extra_keywords
+            .iter()
+            .all(|k| !k.is_empty() && k.len() <= MAX_KEYWORD_LEN)
+}
+
+/// Checks one parsed configuration: it survives a JSON round trip;
+/// `Engine::new` succeeds exactly when it is within the documented limits
+/// (never panics); and an engine built from it scans [`CONFIG_HAYSTACK`]
+/// and every extra keyword followed by a number with the
+/// [`check_findings`] properties, reporting only the configured kinds,
+/// confidences and synthetic numbers, the same streamed in 7-byte chunks.
+pub(crate) fn check_config(config: &Config) {
+    let json = serde_json::to_string(config).expect("a Config serialises");
+    let back: Config = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("JSON round trip of {json}: {e}"));
+    assert_eq!(&back, config, "JSON round trip of {json}");
+
+    let engine = match Engine::new(config.clone()) {
+        Ok(engine) => engine,
+        Err(e) => {
+            assert!(!within_limits(config), "in-limit config rejected: {e}");
+            assert!(!e.to_string().is_empty());
+            return;
+        }
+    };
+    assert!(within_limits(config), "out-of-limit config accepted");
+    assert_eq!(engine.config(), config);
+
+    let mut hay = CONFIG_HAYSTACK.to_string();
+    for kw in config.extra_keywords.iter().take(8) {
+        hay.push_str(&format!("; {kw} 943 476 5919 "));
+    }
+    let hay = hay.as_bytes();
+    let found = engine.scan(hay);
+    check_findings(hay, &found);
+    for f in &found {
+        assert!(
+            config.kinds.contains(&f.kind),
+            "kind {} not configured",
+            f.kind
+        );
+        assert!(f.confidence >= config.min_confidence);
+        assert!(config.report_synthetic || !f.synthetic);
+    }
+    let mut stream = engine.stream();
+    let mut streamed = Vec::new();
+    for chunk in hay.chunks(7) {
+        stream.push(chunk, &mut streamed).expect("push");
+    }
+    stream.finish(&mut streamed).expect("finish");
+    assert_eq!(streamed, found, "stream differs from one-shot");
+}
+
+/// Target `config` without TOML: `bytes` parsed as a JSON `Config`
+/// (any outcome is fine), then [`check_config`] on success.
+pub(crate) fn check_config_bytes(bytes: &[u8]) {
+    if let Ok(config) = serde_json::from_slice::<Config>(bytes) {
+        check_config(&config);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Replay.
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod replay {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// The repository root: the parent of this package (`tests/` in the
+    /// main workspace, `fuzz/` in the fuzz package).
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the package has a parent directory")
+            .to_path_buf()
+    }
+
+    /// The files of `dir`, sorted, without `README.md` and dot files; none
+    /// when it does not exist.
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = entries
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                let name =
+                    p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                !name.starts_with('.') && name != "README.md"
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Runs `check` on every crash file and seed of `target`, naming the
+    /// file on failure. The seed corpus must not be empty.
+    fn replay(target: &str, check: impl Fn(&[u8])) {
+        let crashes = files(&root().join("tests/fuzz-crashes").join(target));
+        let seeds = files(&root().join("fuzz/corpus").join(target));
+        assert!(!seeds.is_empty(), "no seeds in fuzz/corpus/{target}");
+        let mut replayed = 0;
+        for path in crashes.iter().chain(&seeds) {
+            let bytes = std::fs::read(path).expect("readable input");
+            assert!(
+                bytes.len() <= MAX_INPUT,
+                "{} is too large",
+                path.display()
+            );
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    check(&bytes)
+                }));
+            if let Err(panic) = outcome {
+                eprintln!("fuzz regression failed: {}", path.display());
+                std::panic::resume_unwind(panic);
+            }
+            replayed += 1;
+        }
+        assert!(replayed > 0, "nothing replayed for {target}");
+    }
+
+    #[test]
+    fn scan_slice() {
+        replay("scan_slice", check_scan_slice);
+    }
+
+    #[test]
+    fn stream_vs_slice() {
+        replay("stream_vs_slice", |b| {
+            check_stream_vs_slice(&StreamInput::decode(b))
+        });
+    }
+
+    #[test]
+    fn validators() {
+        replay("validators", |b| {
+            check_validators(&ValidatorInput::decode(b).0)
+        });
+    }
+
+    #[test]
+    fn config() {
+        replay("config", check_config_bytes);
+    }
+
+    #[test]
+    fn decoders_accept_anything() {
+        for data in [&b""[..], b"\x01", b"\xff\xff\xff\xff\xff\xff\xff"] {
+            let s = StreamInput::decode(data);
+            assert!(Engine::new(s.config).is_ok());
+            let _ = ValidatorInput::decode(data);
+        }
+    }
+}
