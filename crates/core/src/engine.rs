@@ -263,6 +263,12 @@ impl Engine {
         );
     }
 
+    /// The compiled state, for the crate's own tests.
+    #[cfg(test)]
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
     /// Starts a stream: push chunks in, get findings with absolute offsets.
     /// See [`Stream`] for the contract.
     pub fn stream(&self) -> Stream {

@@ -72,6 +72,13 @@ enum Form {
 
 /// Scans candidates starting in `from..to` of `region`; returns `false` if
 /// the sink asked to stop.
+///
+/// The fast path: most input is not digits, and every written form starts
+/// with at least three digits. Blocks of [`BLOCK`] bytes are turned into
+/// digit bitmasks (a loop the compiler vectorises), and only the starts of
+/// digit runs of three or more are looked at. [`scan_region_scalar`], the
+/// byte-at-a-time loop, finishes the tail and is the fast path's oracle in
+/// the tests.
 pub(crate) fn scan_region(
     engine: &Inner,
     region: Region<'_>,
@@ -84,6 +91,68 @@ pub(crate) fn scan_region(
     debug_assert!(to <= hay.len());
     debug_assert!(region.base == 0 || from >= engine.lookbehind);
     debug_assert!(region.eof || to == 0 || to - 1 + engine.hold <= hay.len());
+    let mut i = from;
+    let mut next = None;
+    // Two blocks must be readable: a run starting near the end of one block
+    // is told apart by the digits at the start of the next.
+    while i < to && i + 2 * BLOCK <= hay.len() {
+        let cur = next.unwrap_or_else(|| digit_mask(&hay[i..i + BLOCK]));
+        let ahead = digit_mask(&hay[i + BLOCK..i + 2 * BLOCK]);
+        next = Some(ahead);
+        let m = u64::from(cur) | u64::from(ahead) << BLOCK;
+        let digit_before = u64::from(i > 0 && hay[i - 1].is_ascii_digit());
+        // Bit k: byte i+k starts a run (no digit before it) of 3 or more.
+        let mut starts =
+            m & (m >> 1) & (m >> 2) & !(m << 1 | digit_before) & BLOCK_BITS;
+        while starts != 0 {
+            let p = i + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if p >= to {
+                return true;
+            }
+            let run = digit_run(&hay[p..]);
+            if let Some(finding) = candidate(engine, region, p, run, memo) {
+                if !sink.finding(finding) {
+                    return false;
+                }
+            }
+        }
+        i += BLOCK;
+    }
+    scan_region_scalar(engine, region, i.min(to), to, memo, sink)
+}
+
+/// Bytes per digit bitmask in the fast path.
+const BLOCK: usize = 32;
+
+/// The bits of one block in a two-block mask.
+const BLOCK_BITS: u64 = (1 << BLOCK) - 1;
+
+/// Bit `k` set when `block[k]` is an ASCII digit. Written so that the
+/// compiler turns it into vector compares and a movemask.
+#[inline]
+fn digit_mask(block: &[u8]) -> u32 {
+    let block: &[u8; BLOCK] = match block.try_into() {
+        Ok(b) => b,
+        Err(_) => return 0,
+    };
+    let mut mask = 0u32;
+    for (k, &b) in block.iter().enumerate() {
+        mask |= u32::from(b.wrapping_sub(b'0') < 10) << k;
+    }
+    mask
+}
+
+/// The byte-at-a-time scan loop: the fast path's tail and its oracle.
+pub(crate) fn scan_region_scalar(
+    engine: &Inner,
+    region: Region<'_>,
+    from: usize,
+    to: usize,
+    memo: &mut Memo,
+    sink: &mut dyn Sink,
+) -> bool {
+    let hay = region.hay;
     let mut i = from;
     // A digit run that began before `from` belongs to the previous region.
     if i > 0 && i < to && hay[i - 1].is_ascii_digit() {

@@ -170,3 +170,51 @@ fn validators_accept_every_written_form() {
         assert!(!nhs_number::is_valid(s), "{s:?}");
     }
 }
+
+/// The block fast path against the byte-at-a-time loop, over inputs dense
+/// in digit runs of every length, at every alignment of `from` and `to`.
+#[test]
+fn fast_path_matches_scalar_loop() {
+    use crate::context::Memo;
+    use crate::scan::{scan_region, scan_region_scalar, Region};
+
+    let engine = Engine::default();
+    let inner = engine.inner();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces: [&[u8]; 10] = [
+        b"9434765919",
+        b"943 476 5919",
+        b"12",
+        b"123",
+        b"1234567",
+        b" ",
+        b"NHS ",
+        b"x",
+        b"99900000189",
+        b"943-476-5919",
+    ];
+    for round in 0..300 {
+        let mut hay = Vec::new();
+        while hay.len() < 200 + round {
+            hay.extend_from_slice(pieces[(next() % 10) as usize]);
+        }
+        let region = Region { hay: &hay, base: 0, eof: true };
+        for from in [0, 1, 2, 31, 32, 33, 63] {
+            for to in [hay.len(), hay.len() - 1, hay.len() / 2] {
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                let (mut m1, mut m2) = (Memo::default(), Memo::default());
+                scan_region(inner, region, from, to, &mut m1, &mut fast);
+                scan_region_scalar(
+                    inner, region, from, to, &mut m2, &mut slow,
+                );
+                assert_eq!(fast, slow, "round {round}, {from}..{to}");
+            }
+        }
+    }
+}
