@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use caldicott_core::Engine;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::args::Settings;
@@ -36,18 +37,26 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
         findings.fetch_add(n, Ordering::Relaxed);
         Ok(())
     };
+    // Drawn on stderr only when stderr is a terminal; hidden otherwise.
+    let progress = ProgressBar::with_draw_target(
+        None,
+        ProgressDrawTarget::stderr_with_hz(4),
+    );
     let report = |path: &Path, err: &io::Error| {
-        eprintln!("caldicott: {}: {err}", path.display());
+        progress.suspend(|| {
+            eprintln!("caldicott: {}: {err}", path.display());
+        });
         errors.fetch_add(1, Ordering::Relaxed);
     };
 
     let stdin_only = settings.paths.is_empty();
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut total_bytes = 0;
     for path in &settings.paths {
         if path.as_os_str() == "-" {
             continue;
         }
-        collect(path, &mut files, &report);
+        total_bytes += collect(path, &mut files, &report);
     }
     if stdin_only || settings.paths.iter().any(|p| p.as_os_str() == "-") {
         let mut stdin = io::stdin().lock();
@@ -58,14 +67,24 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
         .num_threads(settings.threads)
         .build()
         .map_err(|e| io::Error::other(e.to_string()))?;
+    progress.set_length(total_bytes);
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     pool.install(|| {
         files.par_iter().try_for_each(|path| {
             let name = path.to_string_lossy();
-            let result = File::open(path)
-                .and_then(|mut file| scan_one(&name, &mut file));
+            let result = File::open(path).and_then(|file| {
+                let mut counted = Counted { inner: file, progress: &progress };
+                scan_one(&name, &mut counted)
+            });
             propagate_pipe(result, &report, path)
         })
     })?;
+    progress.finish_and_clear();
     Ok(Outcome {
         findings: findings.into_inner(),
         errors: errors.into_inner(),
@@ -89,17 +108,35 @@ fn propagate_pipe(
     }
 }
 
+/// A reader that advances the progress bar by what it reads.
+struct Counted<'p, R> {
+    inner: R,
+    progress: &'p ProgressBar,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
+
 /// Adds `path` (a file, or every file under a directory) to `files`,
-/// reporting what cannot be read.
+/// reporting what cannot be read; returns the files' total size.
 fn collect(
     path: &Path,
     files: &mut Vec<PathBuf>,
     report: &impl Fn(&Path, &io::Error),
-) {
+) -> u64 {
+    let mut total = 0;
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) => files.push(e.into_path()),
+            Ok(e) => {
+                total += e.metadata().map_or(0, |m| m.len());
+                files.push(e.into_path());
+            }
             Err(err) => {
                 let at = err.path().unwrap_or(path).to_path_buf();
                 let io = match err.io_error() {
@@ -110,6 +147,7 @@ fn collect(
             }
         }
     }
+    total
 }
 
 /// Streams one input through the engine and prints its findings; returns
