@@ -105,12 +105,19 @@ pub(crate) fn scan_region(
         let mut starts =
             m & (m >> 1) & (m >> 2) & !(m << 1 | digit_before) & BLOCK_BITS;
         while starts != 0 {
-            let p = i + starts.trailing_zeros() as usize;
+            let k = starts.trailing_zeros();
+            let p = i + k as usize;
             starts &= starts - 1;
             if p >= to {
                 return true;
             }
-            let run = digit_run(&hay[p..]);
+            // The run's length from the mask, unless it reaches past it.
+            let in_mask = (!(m >> k)).trailing_zeros();
+            let run = if k + in_mask < 64 {
+                in_mask as usize
+            } else {
+                digit_run(&hay[p..])
+            };
             if let Some(finding) = candidate(engine, region, p, run, memo) {
                 if !sink.finding(finding) {
                     return false;
