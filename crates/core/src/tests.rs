@@ -218,3 +218,16 @@ fn fast_path_matches_scalar_loop() {
         }
     }
 }
+
+/// The per-stream state figure the docs quote: the struct plus its buffer.
+#[test]
+fn per_stream_state_is_small() {
+    let s = Engine::default().stream();
+    let state = std::mem::size_of::<Stream>() + s.max_buffered();
+    assert!(
+        std::mem::size_of::<Stream>() <= 160,
+        "{}",
+        std::mem::size_of::<Stream>()
+    );
+    assert!(state <= 1408, "{state}");
+}
