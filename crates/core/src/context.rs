@@ -3,7 +3,7 @@
 //! One aho-corasick automaton holds every keyword, ASCII case-insensitive.
 //! A keyword counts only as a whole word: the bytes directly before and
 //! after it must not be ASCII letters (digits may touch it, so the `NHS` of
-//! `NHS4010232137` counts).
+//! `NHS7573562667` counts).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 

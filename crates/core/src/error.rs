@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// An [`Engine`](crate::Engine) could not be built from a
-/// [`Config`](crate::Config).
+/// [`Config`](crate::Config), or a [`Policy`](crate::Policy) is invalid.
 ///
 /// Opaque on purpose, so new reasons can be added without breaking
 /// callers; the message says what was wrong and by how much.
@@ -21,6 +21,7 @@ enum BuildErrorKind {
     KeywordTooLong { len: usize, max: usize },
     TooManyKeywords { got: usize, max: usize },
     Keywords(String),
+    PolicyThreshold { which: &'static str, got: u64, max: u64 },
 }
 
 impl BuildError {
@@ -50,6 +51,16 @@ impl BuildError {
         BuildError { kind: BuildErrorKind::TooManyKeywords { got, max } }
     }
 
+    pub(crate) fn policy_threshold(
+        which: &'static str,
+        got: u64,
+        max: u64,
+    ) -> BuildError {
+        BuildError {
+            kind: BuildErrorKind::PolicyThreshold { which, got, max },
+        }
+    }
+
     pub(crate) fn keywords(err: aho_corasick::BuildError) -> BuildError {
         BuildError { kind: BuildErrorKind::Keywords(err.to_string()) }
     }
@@ -76,6 +87,11 @@ impl fmt::Display for BuildError {
             BuildErrorKind::TooManyKeywords { got, max } => {
                 write!(f, "{got} extra keywords exceed the maximum of {max}")
             }
+            BuildErrorKind::PolicyThreshold { which, got, max } => write!(
+                f,
+                "{which} threshold of {got} distinct identifiers is outside \
+                 1..={max}"
+            ),
             BuildErrorKind::Keywords(msg) => {
                 write!(f, "the keyword automaton could not be built: {msg}")
             }

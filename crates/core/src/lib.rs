@@ -11,6 +11,9 @@
 //!   bounded.
 //! * [`Finding`] — kind, byte span, [`Confidence`], `synthetic`, and a
 //!   masked rendering. The full value only when asked for.
+//! * [`Report`] and [`Policy`] — counts safe to log (distinct identifiers
+//!   through a keyed hash, never in clear) and an `allow` / `alert` /
+//!   `block` [`Verdict`].
 //! * Validators usable on their own: [`nhs_number::is_valid`],
 //!   [`chi_number::is_valid`], [`hc_number::is_valid`].
 //!
@@ -68,6 +71,7 @@ mod context;
 mod engine;
 mod error;
 mod finding;
+mod report;
 mod scan;
 mod stream;
 
@@ -80,6 +84,9 @@ pub use crate::engine::{
 };
 pub use crate::error::{BuildError, StreamError};
 pub use crate::finding::{Confidence, Finding, Kind, Revealed};
+pub use crate::report::{
+    Policy, Report, Tee, Thresholds, Verdict, MAX_DISTINCT_TRACKED,
+};
 pub use crate::scan::{HEX_TOKEN_LOOKAROUND, MAX_CANDIDATE_LEN};
 pub use crate::stream::{Stream, MAX_STREAM_BUFFER};
 

@@ -231,3 +231,127 @@ fn per_stream_state_is_small() {
     );
     assert!(state <= 1408, "{state}");
 }
+
+fn report_of(policy: &Policy, text: &str) -> Report {
+    let mut report = Report::for_policy(policy);
+    Engine::default().scan_into(text.as_bytes(), &mut report);
+    report
+}
+
+/// `n` distinct generated-style numbers from the 9xx range, written out.
+fn synthetic_numbers(n: usize) -> Vec<String> {
+    (0..)
+        .map(|i: u64| format!("999{:06}", i))
+        .flat_map(|p| (0..10).map(move |c| format!("{p}{c}")))
+        .filter(|s| nhs_number::is_valid(s))
+        .take(n)
+        .collect()
+}
+
+#[test]
+fn verdict_thresholds_count_distinct_identifiers() {
+    let policy = Policy { count_synthetic: true, ..Policy::default() };
+    let ids = synthetic_numbers(12);
+    let text = |n: usize| ids[..n].join("\n");
+    assert_eq!(policy.verdict(&report_of(&policy, "")), Verdict::Allow);
+    assert_eq!(policy.verdict(&report_of(&policy, &text(1))), Verdict::Allow);
+    assert_eq!(policy.verdict(&report_of(&policy, &text(2))), Verdict::Alert);
+    assert_eq!(policy.verdict(&report_of(&policy, &text(9))), Verdict::Alert);
+    assert_eq!(policy.verdict(&report_of(&policy, &text(10))), Verdict::Block);
+    // One number fifty times is one patient.
+    let repeated = vec![ids[0].as_str(); 50].join("\n");
+    let r = report_of(&policy, &repeated);
+    assert_eq!((r.findings(), r.distinct(Kind::NhsNumber)), (50, 1));
+    assert_eq!(policy.verdict(&r), Verdict::Allow);
+}
+
+#[test]
+fn synthetic_numbers_are_excluded_by_default() {
+    let ids = synthetic_numbers(20).join("\n");
+    let r = report_of(&Policy::default(), &ids);
+    assert_eq!((r.findings(), r.synthetic(), r.distinct_total()), (20, 20, 0));
+    assert_eq!(Policy::default().verdict(&r), Verdict::Allow);
+}
+
+#[test]
+fn min_confidence_and_per_kind_thresholds() {
+    let mut policy = Policy {
+        count_synthetic: true,
+        min_confidence: Confidence::High,
+        ..Policy::default()
+    };
+    policy.alert = Thresholds::default();
+    policy.block = Thresholds {
+        distinct: None,
+        distinct_by_kind: [(Kind::NhsNumber, 2)].into_iter().collect(),
+    };
+    let ids = synthetic_numbers(2);
+    // Medium confidence (no keyword): counted, but not distinct-counted.
+    let r = report_of(&policy, &ids.join(" ~ "));
+    assert_eq!(r.count(Kind::NhsNumber, Confidence::Medium), 2);
+    assert_eq!(policy.verdict(&r), Verdict::Allow);
+    let r = report_of(&policy, &format!("NHS {} {}", ids[0], ids[1]));
+    assert_eq!(policy.verdict(&r), Verdict::Block);
+}
+
+#[test]
+fn distinct_counting_is_bounded_and_says_when_saturated() {
+    let policy = Policy { count_synthetic: true, ..Policy::default() };
+    let ids = synthetic_numbers(MAX_DISTINCT_TRACKED + 10);
+    let r = report_of(&policy, &ids.join("\n"));
+    assert_eq!(r.distinct(Kind::NhsNumber), MAX_DISTINCT_TRACKED as u64);
+    assert!(r.distinct_saturated());
+    assert_eq!(r.findings(), ids.len() as u64);
+}
+
+#[test]
+fn report_serialises_counts_never_values() {
+    let policy = Policy { count_synthetic: true, ..Policy::default() };
+    let r = report_of(&policy, "NHS 943 476 5919 and 9990000018, 9434765919");
+    let json = serde_json::to_string(&r).unwrap();
+    assert_eq!(
+        json,
+        r#"{"findings":3,"synthetic":3,"by_kind":{"nhs_number":{"high":3}},"distinct":{"nhs_number":2},"distinct_saturated":false}"#
+    );
+    assert!(!json.contains("5919") && !format!("{r:?}").contains("5919"));
+}
+
+#[test]
+fn policies_parse_and_validate() {
+    let p: Policy = serde_json::from_str(
+        r#"{"name":"strict","block":{"distinct_by_kind":{"chi_number":1}}}"#,
+    )
+    .unwrap();
+    assert_eq!(p.name, "strict");
+    assert_eq!(p.block.distinct_by_kind[&Kind::ChiNumber], 1);
+    assert_eq!(p.alert, Policy::default().alert);
+    p.validate().unwrap();
+    let zero = Policy {
+        alert: Thresholds { distinct: Some(0), ..Thresholds::default() },
+        ..Policy::default()
+    };
+    assert_eq!(
+        zero.validate().unwrap_err().to_string(),
+        "alert threshold of 0 distinct identifiers is outside 1..=4096"
+    );
+    let big = Policy {
+        block: Thresholds { distinct: Some(5000), ..Thresholds::default() },
+        ..Policy::default()
+    };
+    assert!(big.validate().unwrap_err().to_string().contains("5000"));
+    assert!(serde_json::from_str::<Policy>(r#"{"blok":{}}"#).is_err());
+}
+
+#[test]
+fn tee_feeds_the_report_and_the_sink() {
+    let engine = Engine::default();
+    let mut report = Report::new();
+    let mut out = Vec::new();
+    let mut stream = engine.stream();
+    stream
+        .push(b"7573562667 and 7573562667", &mut report.tee(&mut out))
+        .unwrap();
+    stream.finish(&mut report.tee(&mut out)).unwrap();
+    assert_eq!(out.len(), 2);
+    assert_eq!((report.findings(), report.distinct(Kind::NhsNumber)), (2, 1));
+}
