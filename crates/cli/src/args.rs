@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use caldicott_core::{Confidence, Config, Engine, Kind};
+use caldicott_core::{Confidence, Config, Engine, Kind, Policy};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Finds UK patient identifiers (NHS, CHI and H&C numbers) in files,
@@ -20,7 +20,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Scan files, directories (recursively, in parallel) or stdin.
     ///
-    /// Exit status: 0 nothing found, 1 something found, 2 an error.
+    /// Exit status: 0 nothing found, 1 something found, 2 an error. With
+    /// --policy or --verdict: 0 allow, 1 alert, 3 block, 2 an error.
     Scan(ScanArgs),
 }
 
@@ -56,6 +57,15 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "KIND",
           value_parser = ["nhs_number", "chi_number", "hc_number"])]
     pub(crate) kinds: Vec<String>,
+    /// Decide a verdict (allow, alert, block) per input with this policy
+    /// file (TOML, or JSON if it ends in `.json`). Prints a verdict line
+    /// per input; the exit status becomes the worst verdict: 0 allow,
+    /// 1 alert, 3 block (2 still means an error).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// As `--policy`, with the default policy.
+    #[arg(long)]
+    pub(crate) verdict: bool,
     /// Threads for directory scans (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub(crate) threads: Option<usize>,
@@ -68,6 +78,8 @@ pub(crate) struct Settings {
     pub(crate) format: Format,
     pub(crate) reveal: bool,
     pub(crate) threads: usize,
+    /// The policy, when verdicts were asked for.
+    pub(crate) policy: Option<Policy>,
 }
 
 impl ScanArgs {
@@ -92,12 +104,24 @@ impl ScanArgs {
         let engine = Engine::new(config)
             .map_err(|e| invalid(format!("invalid configuration: {e}")))?;
         let threads = self.threads.unwrap_or(0);
+        let policy = match &self.policy {
+            Some(path) => {
+                Some(caldicott_io::load_policy(path).map_err(|e| {
+                    let kind =
+                        e.io_kind().unwrap_or(io::ErrorKind::InvalidInput);
+                    io::Error::new(kind, e.to_string())
+                })?)
+            }
+            None if self.verdict => Some(Policy::default()),
+            None => None,
+        };
         Ok(Settings {
             engine,
             paths: self.paths.clone(),
             format: self.format,
             reveal: self.reveal,
             threads,
+            policy,
         })
     }
 }

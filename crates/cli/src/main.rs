@@ -3,7 +3,9 @@
 //! The binary is thin: it parses flags ([`args`]), reads bytes and pushes
 //! them through a `caldicott_core::Stream` ([`scan`]), and prints findings
 //! ([`output`]). Exit codes follow grep: 0 nothing found, 1 something
-//! found, 2 an error (the other inputs are still scanned).
+//! found, 2 an error (the other inputs are still scanned). With a policy
+//! (`--policy`, `--verdict`) they give the worst verdict instead: 0 allow,
+//! 1 alert, 3 block, and 2 still an error.
 
 mod args;
 mod output;
@@ -12,6 +14,7 @@ mod scan;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use caldicott_core::Verdict;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -40,11 +43,12 @@ fn run(cli: args::Cli) -> io::Result<ExitCode> {
     }
     let outcome = scan::run(&settings)?;
     io::stdout().flush()?;
-    Ok(ExitCode::from(if outcome.errors > 0 {
-        2
-    } else if outcome.findings > 0 {
-        1
-    } else {
-        0
+    Ok(ExitCode::from(match (outcome.errors, outcome.verdict) {
+        (1.., _) => 2,
+        (0, Some(Verdict::Block)) => 3,
+        (0, Some(Verdict::Alert)) => 1,
+        (0, Some(Verdict::Allow)) => 0,
+        (0, None) if outcome.findings > 0 => 1,
+        (0, None) => 0,
     }))
 }

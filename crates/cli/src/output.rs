@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use caldicott_core::Finding;
+use caldicott_core::{Finding, Policy, Report, Verdict};
 use caldicott_io::Position;
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ pub(crate) struct Printer {
 
 #[derive(Serialize)]
 struct JsonLine<'a, F: Serialize> {
+    r#type: &'static str,
     path: &'a str,
     line: u64,
     column: u64,
@@ -52,12 +53,73 @@ impl Printer {
                 let (line, column) = (pos.line, pos.column);
                 if self.reveal {
                     let finding = f.revealed();
-                    let j = JsonLine { path, line, column, finding };
+                    let j = JsonLine {
+                        r#type: "finding",
+                        path,
+                        line,
+                        column,
+                        finding,
+                    };
                     serde_json::to_writer(&mut *out, &j)?;
                 } else {
-                    let j = JsonLine { path, line, column, finding: f };
+                    let j = JsonLine {
+                        r#type: "finding",
+                        path,
+                        line,
+                        column,
+                        finding: f,
+                    };
                     serde_json::to_writer(&mut *out, &j)?;
                 }
+                out.write_all(b"\n")
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    r#type: &'static str,
+    path: &'a str,
+    verdict: Verdict,
+    policy: &'a str,
+    report: &'a Report,
+}
+
+impl Printer {
+    /// Writes the verdict line for one input.
+    pub(crate) fn write_verdict(
+        &self,
+        out: &mut impl Write,
+        path: &str,
+        policy: &Policy,
+        report: &Report,
+        verdict: Verdict,
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Human => {
+                let saturated =
+                    if report.distinct_saturated() { "+" } else { "" };
+                writeln!(
+                    out,
+                    "{path}: verdict {verdict} (policy {}; {} findings, {}{} \
+                     distinct identifiers counted, {} synthetic)",
+                    policy.name,
+                    report.findings(),
+                    report.distinct_total(),
+                    saturated,
+                    report.synthetic(),
+                )
+            }
+            Format::Json => {
+                let j = JsonVerdict {
+                    r#type: "verdict",
+                    path,
+                    verdict,
+                    policy: &policy.name,
+                    report,
+                };
+                serde_json::to_writer(&mut *out, &j)?;
                 out.write_all(b"\n")
             }
         }

@@ -4,10 +4,10 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use caldicott_core::Engine;
+use caldicott_core::{Report, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -23,6 +23,8 @@ const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
 pub(crate) struct Outcome {
     pub(crate) findings: usize,
     pub(crate) errors: usize,
+    /// The worst verdict, when a policy was given.
+    pub(crate) verdict: Option<Verdict>,
 }
 
 /// Scans every input named in `settings`.
@@ -31,10 +33,15 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
     let stdout = Mutex::new(io::stdout());
     let findings = AtomicUsize::new(0);
     let errors = AtomicUsize::new(0);
+    // Verdicts as numbers, so threads can keep the worst with fetch_max.
+    let worst = AtomicU8::new(Verdict::Allow as u8);
     let scan_one = |name: &str, reader: &mut dyn Read| -> io::Result<()> {
-        let n =
-            scan_reader(&settings.engine, &printer, name, reader, &stdout)?;
+        let (n, verdict) =
+            scan_reader(settings, &printer, name, reader, &stdout)?;
         findings.fetch_add(n, Ordering::Relaxed);
+        if let Some(v) = verdict {
+            worst.fetch_max(v as u8, Ordering::Relaxed);
+        }
         Ok(())
     };
     // Drawn on stderr only when stderr is a terminal; hidden otherwise.
@@ -85,9 +92,15 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
         })
     })?;
     progress.finish_and_clear();
+    let worst = match worst.into_inner() {
+        w if w == Verdict::Block as u8 => Verdict::Block,
+        w if w == Verdict::Alert as u8 => Verdict::Alert,
+        _ => Verdict::Allow,
+    };
     Ok(Outcome {
         findings: findings.into_inner(),
         errors: errors.into_inner(),
+        verdict: settings.policy.as_ref().map(|_| worst),
     })
 }
 
@@ -150,19 +163,25 @@ fn collect(
     total
 }
 
-/// Streams one input through the engine and prints its findings; returns
-/// how many there were. Errors writing stdout come back as `Err`; so do
-/// errors reading the input, after the findings before them are printed.
+/// Streams one input through the engine and prints its findings (and, with
+/// a policy, its verdict); returns how many findings there were and the
+/// verdict. Errors writing stdout come back as `Err`; so do errors reading
+/// the input, after the findings before them are printed.
 fn scan_reader(
-    engine: &Engine,
+    settings: &Settings,
     printer: &Printer,
     name: &str,
     reader: &mut dyn Read,
     stdout: &Mutex<io::Stdout>,
-) -> io::Result<usize> {
+) -> io::Result<(usize, Option<Verdict>)> {
     let mut out: Vec<u8> = Vec::new();
     let mut count = 0;
+    let mut report = settings.policy.as_ref().map(Report::for_policy);
+    let engine = &settings.engine;
     let result = caldicott_io::scan_reader(engine, reader, &mut |f, pos| {
+        if let Some(r) = report.as_mut() {
+            r.add(&f);
+        }
         printer.write(&mut out, name, pos, &f)?;
         count += 1;
         if out.len() >= OUTPUT_FLUSH_BYTES {
@@ -170,8 +189,18 @@ fn scan_reader(
         }
         Ok(())
     });
+    // A read error leaves the verdict undecided: the input was not seen
+    // whole, so no verdict line is printed for it.
+    let verdict = match (&settings.policy, &report, &result) {
+        (Some(policy), Some(report), Ok(_)) => {
+            let verdict = policy.verdict(report);
+            printer.write_verdict(&mut out, name, policy, report, verdict)?;
+            Some(verdict)
+        }
+        _ => None,
+    };
     flush(&mut out, stdout)?;
-    result.map(|_| count)
+    result.map(|_| (count, verdict))
 }
 
 fn flush(out: &mut Vec<u8>, stdout: &Mutex<io::Stdout>) -> io::Result<()> {

@@ -306,3 +306,103 @@ fn large_file_matches_one_shot_scan() {
     assert!(want.len() > 200, "{}", want.len());
     assert_eq!(want, got);
 }
+
+fn generated_nhs(n: usize, seed: u64) -> Vec<String> {
+    let mut gen = caldicott_testkit::gen::IdGen::new(seed);
+    let mut ids: Vec<String> = Vec::new();
+    while ids.len() < n {
+        let id = gen.nhs();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+#[test]
+fn verdicts_per_input_and_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = generated_nhs(12, 99);
+    let one =
+        write(dir.path(), "one.txt", format!("NHS {}\n", ids[0]).as_bytes());
+    let two = write(
+        dir.path(),
+        "two.txt",
+        format!("{}\n{}\n", ids[0], ids[1]).as_bytes(),
+    );
+    let bulk = write(
+        dir.path(),
+        "bulk.csv",
+        format!("nhs_number\n{}\n", ids.join("\n")).as_bytes(),
+    );
+    let test_data = write(
+        dir.path(),
+        "synthetic.txt",
+        b"9990000018 9990000026 9434765919\n",
+    );
+
+    let out = caldicott(&["scan", "--verdict", &one], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).ends_with(&format!(
+        "{one}: verdict allow (policy default; 1 findings, 1 distinct identifiers counted, 0 synthetic)\n"
+    )), "{}", stdout(&out));
+    assert_eq!(
+        caldicott(&["scan", "--verdict", &two], b"").status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        caldicott(&["scan", "--verdict", &test_data], b"").status.code(),
+        Some(0)
+    );
+    let out = caldicott(&["scan", "--verdict", &bulk, &one], b"");
+    assert_eq!(out.status.code(), Some(3), "the worst verdict wins");
+    let text = stdout(&out);
+    assert!(text.contains(&format!("{bulk}: verdict block")), "{text}");
+    for id in &ids {
+        assert!(!text.contains(id.as_str()));
+    }
+
+    let out =
+        caldicott(&["scan", "--verdict", "--format", "json", &bulk], b"");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 13);
+    assert!(lines[..12].iter().all(|v| v["type"] == "finding"));
+    let v = &lines[12];
+    assert_eq!(
+        (v["type"].as_str(), v["verdict"].as_str(), v["policy"].as_str()),
+        (Some("verdict"), Some("block"), Some("default"))
+    );
+    assert_eq!(v["report"]["distinct"]["nhs_number"], 12);
+    assert_eq!(v["report"]["by_kind"]["nhs_number"]["high"], 12);
+}
+
+#[test]
+fn policy_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = generated_nhs(2, 5);
+    let data = format!("{} {}\n", ids[0], ids[1]);
+    let strict = write(
+        dir.path(),
+        "strict.toml",
+        b"name = \"strict\"\n[block]\ndistinct = 2\n",
+    );
+    let out = caldicott(&["scan", "--policy", &strict], data.as_bytes());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout(&out).contains("<stdin>: verdict block (policy strict;"),
+        "{}",
+        stdout(&out)
+    );
+    let synth = write(
+        dir.path(),
+        "synth.json",
+        br#"{"count_synthetic": true, "block": {"distinct": 2}}"#,
+    );
+    let out =
+        caldicott(&["scan", "--policy", &synth], b"9990000018 9990000026");
+    assert_eq!(out.status.code(), Some(3));
+    let bad = write(dir.path(), "bad.toml", b"[block]\ndistinct = 0\n");
+    let out = caldicott(&["scan", "--policy", &bad], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("block threshold of 0"), "{}", stderr(&out));
+}

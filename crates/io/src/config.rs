@@ -1,16 +1,17 @@
-//! Reading an engine [`Config`] from a TOML or JSON file.
+//! Reading an engine [`Config`] or a [`Policy`] from a TOML or JSON file.
 
 use std::fmt;
 use std::path::Path;
 
-use caldicott_core::Config;
+use caldicott_core::{Config, Policy};
+use serde::de::DeserializeOwned;
 
 /// Largest configuration file read. A configuration is a few hundred
 /// bytes; the limit stops a wrong path (a disk image, `/dev/zero`) from
 /// being read into memory.
 pub const MAX_CONFIG_FILE_SIZE: u64 = 1 << 20;
 
-/// A configuration file could not be read or parsed.
+/// A configuration or policy file could not be read, parsed or validated.
 #[derive(Debug)]
 pub struct ConfigError {
     message: String,
@@ -39,6 +40,27 @@ impl std::error::Error for ConfigError {}
 ///
 /// The parser's message, naming the offending key or line.
 pub fn parse_config(text: &str, json: bool) -> Result<Config, ConfigError> {
+    parse(text, json)
+}
+
+/// Parses and validates a policy from text: JSON if `json` is true, else
+/// TOML.
+///
+/// # Errors
+///
+/// The parser's message, or the threshold that is out of range.
+pub fn parse_policy(text: &str, json: bool) -> Result<Policy, ConfigError> {
+    let policy: Policy = parse(text, json)?;
+    policy
+        .validate()
+        .map_err(|e| ConfigError { message: e.to_string(), io: None })?;
+    Ok(policy)
+}
+
+fn parse<T: DeserializeOwned>(
+    text: &str,
+    json: bool,
+) -> Result<T, ConfigError> {
     let parsed = if json {
         serde_json::from_str(text).map_err(|e| e.to_string())
     } else {
@@ -55,6 +77,23 @@ pub fn parse_config(text: &str, json: bool) -> Result<Config, ConfigError> {
 /// The file cannot be read, is larger than [`MAX_CONFIG_FILE_SIZE`], or
 /// does not parse.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    load(path, parse_config)
+}
+
+/// Reads and validates a policy file: JSON if its name ends in `.json`,
+/// TOML otherwise. Error messages start with the path.
+///
+/// # Errors
+///
+/// As [`load_config`], and a threshold out of range.
+pub fn load_policy(path: &Path) -> Result<Policy, ConfigError> {
+    load(path, parse_policy)
+}
+
+fn load<T>(
+    path: &Path,
+    parse: fn(&str, bool) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
     let fail = |message: String, io| ConfigError {
         message: format!("{}: {message}", path.display()),
         io,
@@ -64,7 +103,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     if len > MAX_CONFIG_FILE_SIZE {
         return Err(fail(
             format!(
-                "configuration file of {len} bytes exceeds the maximum of \
+                "file of {len} bytes exceeds the maximum of \
                  {MAX_CONFIG_FILE_SIZE} bytes"
             ),
             None,
@@ -72,7 +111,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     }
     let text = std::fs::read_to_string(path).map_err(io_fail)?;
     let json = path.extension().is_some_and(|e| e == "json");
-    parse_config(&text, json).map_err(|e| fail(e.message, None))
+    parse(&text, json).map_err(|e| fail(e.message, None))
 }
 
 #[cfg(test)]
@@ -95,6 +134,17 @@ mod tests {
         assert_eq!(t, j);
         assert_eq!(t.kinds, vec![Kind::HcNumber]);
         assert_eq!(t.min_confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn policies_parse_and_validate() {
+        let p =
+            parse_policy("name = \"ward\"\n[block]\ndistinct = 3\n", false)
+                .unwrap();
+        assert_eq!((p.name.as_str(), p.block.distinct), ("ward", Some(3)));
+        let err =
+            parse_policy(r#"{"block":{"distinct":0}}"#, true).unwrap_err();
+        assert!(err.to_string().contains("block threshold of 0"), "{err}");
     }
 
     #[test]

@@ -32,7 +32,8 @@ mod config;
 use std::io::{self, Read};
 
 pub use crate::config::{
-    load_config, parse_config, ConfigError, MAX_CONFIG_FILE_SIZE,
+    load_config, load_policy, parse_config, parse_policy, ConfigError,
+    MAX_CONFIG_FILE_SIZE,
 };
 
 use caldicott_core::{Engine, Finding};
