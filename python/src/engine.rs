@@ -3,13 +3,47 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use caldicott_core::{Confidence, Config, Engine, Finding, Kind};
+use caldicott_core::{
+    Confidence, Config, Engine, Finding, Kind, Policy, Report,
+};
 use pyo3::prelude::*;
 
 use crate::errors::{build_error, config_error, io_error, ConfigError};
 use crate::finding::PyFinding;
 use crate::input::Input;
+use crate::policy::{report_dict, PyPolicy};
 use crate::stream::PyStream;
+
+/// The result of `Engine.assess`: a verdict, the counts behind it, and
+/// the findings.
+#[pyclass(frozen, module = "caldicott", name = "Assessment")]
+pub(crate) struct PyAssessment {
+    /// `allow`, `alert` or `block`.
+    #[pyo3(get)]
+    verdict: &'static str,
+    /// The name of the policy that decided.
+    #[pyo3(get)]
+    policy: String,
+    /// Counts: findings per kind and confidence, distinct identifiers,
+    /// synthetic numbers. Never a value.
+    #[pyo3(get)]
+    report: Py<PyAny>,
+    /// The findings.
+    #[pyo3(get)]
+    findings: Vec<PyFinding>,
+}
+
+#[pymethods]
+impl PyAssessment {
+    fn __repr__(&self) -> String {
+        format!(
+            "Assessment(verdict='{}', policy='{}', findings={})",
+            self.verdict,
+            self.policy,
+            self.findings.len()
+        )
+    }
+}
 
 /// A compiled detector set, shared freely between threads.
 #[pyclass(frozen, module = "caldicott", name = "Engine")]
@@ -119,8 +153,38 @@ impl PyEngine {
     }
 
     /// Starts a stream: feed chunks, get findings with absolute offsets.
-    fn stream(&self) -> PyStream {
-        PyStream::new(self.engine.stream())
+    /// With a policy, the stream also keeps a report and a verdict.
+    #[pyo3(signature = (policy = None))]
+    fn stream(&self, policy: Option<&PyPolicy>) -> PyStream {
+        PyStream::new(self.engine.stream(), policy.map(|p| p.policy.clone()))
+    }
+
+    /// Scans `data` and decides a verdict under `policy` (the default
+    /// policy if none): returns an `Assessment`.
+    #[pyo3(signature = (data, policy = None))]
+    fn assess(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        policy: Option<&PyPolicy>,
+    ) -> PyResult<PyAssessment> {
+        let policy = policy.map_or_else(Policy::default, |p| p.policy.clone());
+        let input = Input::extract(data, "assess()")?;
+        let bytes = input.bytes()?;
+        let engine = &self.engine;
+        let (found, report) = py.detach(|| {
+            let mut report = Report::for_policy(&policy);
+            let mut found = Vec::new();
+            engine.scan_into(bytes, &mut report.tee(&mut found));
+            (found, report)
+        });
+        let verdict = policy.verdict(&report).as_str();
+        Ok(PyAssessment {
+            verdict,
+            policy: policy.name.clone(),
+            report: report_dict(py, &report)?.unbind(),
+            findings: found.into_iter().map(PyFinding::new).collect(),
+        })
     }
 
     /// The configuration, as a dict.

@@ -6,6 +6,7 @@ mod engine;
 mod errors;
 mod finding;
 mod input;
+mod policy;
 mod stream;
 
 use pyo3::prelude::*;
@@ -17,6 +18,8 @@ fn _caldicott(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<stream::PyStream>()?;
     m.add_class::<finding::PyFinding>()?;
+    m.add_class::<policy::PyPolicy>()?;
+    m.add_class::<engine::PyAssessment>()?;
     m.add_function(wrap_pyfunction!(engine::scan, m)?)?;
     m.add_function(wrap_pyfunction!(engine::is_valid_nhs_number, m)?)?;
     m.add_function(wrap_pyfunction!(engine::is_valid_chi_number, m)?)?;

@@ -1,11 +1,12 @@
 //! `Stream` for Python: feed chunks, get findings with absolute offsets.
 
-use caldicott_core::Stream;
+use caldicott_core::{Policy, Report, Sink, Stream};
 use pyo3::prelude::*;
 
 use crate::errors::stream_error;
 use crate::finding::PyFinding;
 use crate::input::Input;
+use crate::policy::report_dict;
 
 /// Per-stream state; results never depend on how the data is chunked.
 /// Offsets are bytes from the start of the stream (a `str` chunk counts as
@@ -16,11 +17,39 @@ pub(crate) struct PyStream {
     /// What closing the stream in `__exit__` flushed.
     pending: Vec<PyFinding>,
     finished: bool,
+    /// The report and its policy, when the stream was made with one.
+    assessed: Option<(Policy, Report)>,
 }
 
 impl PyStream {
-    pub(crate) fn new(stream: Stream) -> PyStream {
-        PyStream { stream, pending: Vec::new(), finished: false }
+    pub(crate) fn new(stream: Stream, policy: Option<Policy>) -> PyStream {
+        let assessed = policy.map(|p| {
+            let report = Report::for_policy(&p);
+            (p, report)
+        });
+        PyStream { stream, pending: Vec::new(), finished: false, assessed }
+    }
+
+    /// Runs `f` (a push or a finish) with the GIL released, feeding the
+    /// report if there is one.
+    fn run(
+        &mut self,
+        py: Python<'_>,
+        f: impl FnOnce(
+                &mut Stream,
+                &mut dyn Sink,
+            ) -> Result<(), caldicott_core::StreamError>
+            + Send,
+    ) -> PyResult<Vec<PyFinding>> {
+        let mut out = Vec::new();
+        let stream = &mut self.stream;
+        let report = self.assessed.as_mut().map(|(_, r)| r);
+        py.detach(|| match report {
+            Some(r) => f(stream, &mut r.tee(&mut out)),
+            None => f(stream, &mut out),
+        })
+        .map_err(stream_error)?;
+        Ok(out.into_iter().map(PyFinding::new).collect())
     }
 }
 
@@ -34,20 +63,32 @@ impl PyStream {
     ) -> PyResult<Vec<PyFinding>> {
         let input = Input::extract(chunk, "feed()")?;
         let bytes = input.bytes()?;
-        let stream = &mut self.stream;
-        let mut out = Vec::new();
-        py.detach(|| stream.push(bytes, &mut out)).map_err(stream_error)?;
-        Ok(out.into_iter().map(PyFinding::new).collect())
+        self.run(py, |s, sink| s.push(bytes, sink))
     }
 
     /// Ends the stream; returns the findings that were waiting for more
     /// input. The stream accepts nothing afterwards.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<PyFinding>> {
-        let stream = &mut self.stream;
-        let mut out = Vec::new();
         self.finished = true;
-        py.detach(|| stream.finish(&mut out)).map_err(stream_error)?;
-        Ok(out.into_iter().map(PyFinding::new).collect())
+        self.run(py, |s, sink| s.finish(sink))
+    }
+
+    /// The verdict on what the stream has seen so far (`allow`, `alert` or
+    /// `block`); `None` for a stream made without a policy. A proxy can
+    /// check it after every `feed` and stop early.
+    #[getter]
+    fn verdict(&self) -> Option<&'static str> {
+        self.assessed.as_ref().map(|(p, r)| p.verdict(r).as_str())
+    }
+
+    /// Counts of what the stream has seen so far (never a value); `None`
+    /// for a stream made without a policy.
+    #[getter]
+    fn report<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.assessed.as_ref().map(|(_, r)| report_dict(py, r)).transpose()
     }
 
     /// Bytes fed so far.

@@ -8,10 +8,12 @@ called.
 """
 
 from caldicott._caldicott import (
+    Assessment,
     CaldicottError,
     ConfigError,
     Engine,
     Finding,
+    Policy,
     Stream,
     StreamError,
     __version__,
@@ -22,10 +24,12 @@ from caldicott._caldicott import (
 )
 
 __all__ = [
+    "Assessment",
     "CaldicottError",
     "ConfigError",
     "Engine",
     "Finding",
+    "Policy",
     "Stream",
     "StreamError",
     "__version__",

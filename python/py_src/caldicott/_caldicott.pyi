@@ -10,10 +10,12 @@ from typing import Any, Literal, final
 
 __version__: str
 __all__ = [
+    "Assessment",
     "CaldicottError",
     "ConfigError",
     "Engine",
     "Finding",
+    "Policy",
     "Stream",
     "StreamError",
     "__version__",
@@ -28,6 +30,7 @@ from typing_extensions import TypeAlias
 _Kind: TypeAlias = Literal["nhs_number", "chi_number", "hc_number"]
 _Level: TypeAlias = Literal["low", "medium", "high"]
 _Data: TypeAlias = Buffer | str
+_Verdict: TypeAlias = Literal["allow", "alert", "block"]
 
 class CaldicottError(Exception):
     """Base class of every error Caldicott raises."""
@@ -78,6 +81,10 @@ class Stream:
     def position(self) -> int: ...
     @property
     def pending(self) -> list[Finding]: ...
+    @property
+    def verdict(self) -> _Verdict | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
     def __enter__(self) -> Stream: ...
     def __exit__(
         self,
@@ -85,6 +92,29 @@ class Stream:
         _exc: BaseException | None = None,
         _tb: TracebackType | None = None,
     ) -> bool: ...
+
+@final
+class Policy:
+    """Turns a report into a verdict: allow, alert or block."""
+
+    def __new__(cls, **fields: Any) -> Policy: ...
+    @staticmethod
+    def from_file(path: str | PathLike[str]) -> Policy: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class Assessment:
+    """A verdict, the counts behind it, and the findings."""
+
+    @property
+    def verdict(self) -> _Verdict: ...
+    @property
+    def policy(self) -> str: ...
+    @property
+    def report(self) -> dict[str, Any]: ...
+    @property
+    def findings(self) -> list[Finding]: ...
 
 @final
 class Engine:
@@ -104,7 +134,8 @@ class Engine:
     def from_file(path: str | PathLike[str]) -> Engine: ...
     def scan(self, data: _Data) -> list[Finding]: ...
     def scan_file(self, path: str | PathLike[str]) -> list[Finding]: ...
-    def stream(self) -> Stream: ...
+    def stream(self, policy: Policy | None = None) -> Stream: ...
+    def assess(self, data: _Data, policy: Policy | None = None) -> Assessment: ...
     @property
     def config(self) -> dict[str, Any]: ...
 
