@@ -14,6 +14,7 @@ oracle that shares no code with the engine.
 * [`gen`]: [`IdGen`], a SplitMix64 generator of valid NHS, synthetic NHS,
   H&C and CHI numbers, Modulus-10-only CHI numbers and checksum failures;
   [`mod11_valid`] and [`mod10_valid`] written plainly.
+* [`bench_corpora`]: seeded corpora by input shape for the benchmarks.
 * [`corpus`]: [`mixed_text`], realistic mixed text with sparse planted
   identifiers, for benchmarks and end-to-end tests.
 
@@ -76,6 +77,7 @@ A runner compares, for each case, the engine's findings on
 the same kind, start, end, confidence and synthetic flag.
 */
 
+pub mod bench_corpora;
 pub mod corpus;
 pub mod gen;
 pub mod table;
