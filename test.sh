@@ -22,6 +22,9 @@ step "tests (cargo test)"
 # maturin builds below.
 cargo test --locked
 
+step "benchmarks (criterion, quick; each asserts its finding count)"
+cargo bench --locked -p caldicott-benches --bench ci -- --quick
+
 step "python: pip install ./python into target/py-venv, then pytest and stubtest"
 venv=target/py-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

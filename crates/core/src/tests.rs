@@ -187,7 +187,9 @@ fn fast_path_matches_scalar_loop() {
         state ^= state << 17;
         state
     };
-    let pieces: [&[u8]; 10] = [
+    let long_run = [b'7'; 70];
+    let pieces: [&[u8]; 11] = [
+        &long_run,
         b"9434765919",
         b"943 476 5919",
         b"12",
@@ -201,11 +203,11 @@ fn fast_path_matches_scalar_loop() {
     ];
     for round in 0..300 {
         let mut hay = Vec::new();
-        while hay.len() < 200 + round {
-            hay.extend_from_slice(pieces[(next() % 10) as usize]);
+        while hay.len() < 300 + round {
+            hay.extend_from_slice(pieces[(next() % 11) as usize]);
         }
         let region = Region { hay: &hay, base: 0, eof: true };
-        for from in [0, 1, 2, 31, 32, 33, 63] {
+        for from in [0, 1, 2, 31, 32, 33, 63, 64, 65, 127, 128] {
             for to in [hay.len(), hay.len() - 1, hay.len() / 2] {
                 let (mut fast, mut slow) = (Vec::new(), Vec::new());
                 let (mut m1, mut m2) = (Memo::default(), Memo::default());
