@@ -45,6 +45,10 @@
 //! assert_eq!(Shape::NoHit.generate(1, 64 * 1024).planted.total(), 0);
 //! ```
 
+use crate::corpus::{
+    CAPITALISED, CHI_KEYS, HC_KEYS, MONTHS, NHS_KEYS, PLAIN_KEYS, SURNAMES,
+    WORDS,
+};
 use crate::gen::{IdGen, IdKind};
 
 /// The mean distance in bytes between identifiers in [`Shape::Web`].
@@ -1262,97 +1266,6 @@ fn binary(w: &mut W, len: usize) {
 
 // ---------------------------------------------------------------- words
 
-const WORDS: &[&str] = &[
-    "the",
-    "clinic",
-    "review",
-    "was",
-    "booked",
-    "for",
-    "next",
-    "week",
-    "and",
-    "results",
-    "are",
-    "pending",
-    "from",
-    "lab",
-    "team",
-    "please",
-    "confirm",
-    "address",
-    "before",
-    "discharge",
-    "letter",
-    "sent",
-    "to",
-    "surgery",
-    "ward",
-    "round",
-    "notes",
-    "updated",
-    "after",
-    "call",
-    "with",
-    "family",
-    "medication",
-    "chart",
-    "checked",
-    "by",
-    "nurse",
-    "on",
-    "duty",
-    "referral",
-    "accepted",
-    "waiting",
-    "list",
-    "appointment",
-    "rescheduled",
-    "due",
-    "transport",
-    "delay",
-    "outpatient",
-    "follow",
-    "up",
-    "in",
-    "six",
-    "months",
-    "parking",
-    "visiting",
-    "hours",
-    "cafe",
-    "open",
-    "portal",
-    "login",
-    "password",
-    "reset",
-    "privacy",
-    "cookies",
-    "accessibility",
-];
-
-const CAPITALISED: &[&str] = &[
-    "Patient",
-    "The",
-    "Clinic",
-    "Results",
-    "Referral",
-    "Discharge",
-    "Team",
-    "Visitors",
-    "Pharmacy",
-    "Appointments",
-    "Services",
-    "News",
-    "Contact",
-];
-
-const SURNAMES: &[&str] = &[
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson",
-    "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker",
-    "Khan", "Roberts", "Green", "Hall", "Wood", "Murray", "Campbell", "Kelly",
-];
-
 const SURNAMES_UPPER: &[&str] = &[
     "SMITH", "JONES", "TAYLOR", "BROWN", "WILLIAMS", "WILSON", "PATEL",
     "KHAN", "MURRAY", "CAMPBELL", "KELLY", "EVANS", "WALKER",
@@ -1399,11 +1312,6 @@ const WARDS: &[&str] =
 
 const DAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-const MONTHS: &[&str] = &[
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-    "Nov", "Dec",
-];
-
 const RESOURCES: &[&str] = &[
     "appointments",
     "referrals",
@@ -1433,15 +1341,8 @@ const OBX_TESTS: &[(&str, &str, &str, u64, u64)] = &[
 ];
 
 /// Context phrases put before planted identifiers, per kind.
-const NHS_KEYS: &[&str] =
-    &["NHS number: ", "NHS No. ", "Patient ID ", "nhs no ", "MRN/NHS: "];
-const HC_KEYS: &[&str] =
-    &["H&C number: ", "health and care number ", "Patient no: "];
-const CHI_KEYS: &[&str] = &["CHI: ", "CHI number ", "chi no. ", "Patient "];
 
 /// Neutral words put before planted identifiers.
-const PLAIN_KEYS: &[&str] =
-    &["ref ", "account ", "record ", "id=", "key: ", "value "];
 
 #[cfg(test)]
 mod tests {

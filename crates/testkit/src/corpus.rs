@@ -119,7 +119,7 @@ pub fn write_mixed_text<W: Write>(
     Ok(planted)
 }
 
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "the",
     "clinic",
     "review",
@@ -197,7 +197,7 @@ const WORDS: &[&str] = &[
     "overnight",
 ];
 
-const CAPITALISED: &[&str] = &[
+pub(crate) const CAPITALISED: &[&str] = &[
     "Patient",
     "The",
     "Clinic",
@@ -214,7 +214,7 @@ const CAPITALISED: &[&str] = &[
     "Admin",
 ];
 
-const SURNAMES: &[&str] = &[
+pub(crate) const SURNAMES: &[&str] = &[
     "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson",
     "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker",
     "Khan", "Roberts", "Green", "Hall", "Wood", "Murray", "Campbell", "Kelly",
@@ -236,7 +236,7 @@ const MESSAGES: &[&str] = &[
 
 const LEVELS: &[&str] = &["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"];
 
-const MONTHS: &[&str] = &[
+pub(crate) const MONTHS: &[&str] = &[
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
     "Nov", "Dec",
 ];
@@ -245,14 +245,15 @@ const FILES: &[&str] =
     &["report.pdf", "export.csv", "backup.tar.gz", "scan.png", "notes.txt"];
 
 /// Context keywords put before planted identifiers, per kind.
-const NHS_KEYS: &[&str] =
+pub(crate) const NHS_KEYS: &[&str] =
     &["NHS number: ", "NHS No. ", "Patient ID ", "nhs no ", "MRN/NHS: "];
-const HC_KEYS: &[&str] =
+pub(crate) const HC_KEYS: &[&str] =
     &["H&C number: ", "health and care number ", "Patient no: "];
-const CHI_KEYS: &[&str] = &["CHI: ", "CHI number ", "chi no. ", "Patient "];
+pub(crate) const CHI_KEYS: &[&str] =
+    &["CHI: ", "CHI number ", "chi no. ", "Patient "];
 
 /// Words without a context keyword put before planted identifiers.
-const PLAIN_KEYS: &[&str] =
+pub(crate) const PLAIN_KEYS: &[&str] =
     &["ref ", "account ", "record ", "id=", "key: ", "value "];
 
 struct Gen {
