@@ -1340,10 +1340,6 @@ const OBX_TESTS: &[(&str, &str, &str, u64, u64)] = &[
     ("2345-7", "Glucose", "mmol/L", 3, 25),
 ];
 
-/// Context phrases put before planted identifiers, per kind.
-
-/// Neutral words put before planted identifiers.
-
 #[cfg(test)]
 mod tests {
     use super::*;
