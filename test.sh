@@ -2,7 +2,8 @@
 # Runs every check and test of the project. CI (.ci/run) calls exactly this.
 # Needs only the Rust toolchain (cargo, rustfmt, clippy) and Python 3 with
 # pip: the Python package's build backend (maturin), pytest and mypy are
-# installed from PyPI into target/py-venv by this script.
+# installed from PyPI into target/py-venv by this script, cargo-fuzz from
+# crates.io by fuzz/run.sh. FUZZ_SECONDS (default 45) bounds each target.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,6 +25,9 @@ cargo test --locked
 
 step "benchmarks (criterion, quick; each asserts its finding count)"
 cargo bench --locked -p caldicott-benches --bench ci -- --quick
+
+step "fuzzing: every cargo-fuzz target for \${FUZZ_SECONDS:-45} s (installs cargo-fuzz if missing)"
+fuzz/ci.sh "${FUZZ_SECONDS:-45}"
 
 step "python: pip install ./python into target/py-venv, then pytest and stubtest"
 venv=target/py-venv

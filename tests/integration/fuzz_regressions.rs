@@ -15,13 +15,15 @@
 //! `decode` function; missing bytes read as zero, so every byte string is a
 //! valid input.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use caldicott_core::{
     chi_number, hc_number, nhs_number, Confidence, Config, Engine, Finding,
-    FnSink, Kind, Sink, Stream, StreamError, MAX_CONTEXT_WINDOW,
-    MAX_EXTRA_KEYWORDS, MAX_KEYWORD_LEN, MAX_STREAM_BUFFER,
+    FnSink, Kind, Policy, Report, Sink, Stream, StreamError, Thresholds,
+    Verdict, MAX_CONTEXT_WINDOW, MAX_DISTINCT_TRACKED, MAX_EXTRA_KEYWORDS,
+    MAX_KEYWORD_LEN, MAX_STREAM_BUFFER,
 };
 
 /// Inputs longer than this are rejected by the fuzz targets
@@ -35,6 +37,29 @@ const SEPARATORS: [&str; 5] = [" ", "-", ".", "\t", "\u{a0}"];
 fn default_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(Engine::default)
+}
+
+/// The engine for `config`, which must be within every limit. Engines are
+/// cached by configuration: building one (the keyword automaton) costs far
+/// more than scanning a fuzz input, and most inputs share a configuration
+/// with an earlier one.
+fn engine_for(config: &Config) -> Engine {
+    static CACHE: OnceLock<Mutex<HashMap<String, Engine>>> = OnceLock::new();
+    let key = serde_json::to_string(config).expect("a Config serialises");
+    let mut cache = CACHE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(engine) = cache.get(&key) {
+        return engine.clone();
+    }
+    let engine = Engine::new(config.clone())
+        .unwrap_or_else(|e| panic!("in-limit config rejected: {e}"));
+    if cache.len() >= 1024 {
+        cache.clear();
+    }
+    cache.insert(key, engine.clone());
+    engine
 }
 
 /// Writes `bytes` as the body of a Rust byte-string literal.
@@ -187,8 +212,8 @@ fn written_form(text: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 
 /// Target `scan_slice`: scans `hay` with the default engine, checks
-/// [`check_findings`], and checks that a sink stopping after `k` findings
-/// receives exactly the first `k`.
+/// [`check_findings`], and checks that a sink stopping after the middle
+/// finding receives exactly the findings up to it.
 ///
 /// Input format: the bytes are the haystack.
 pub(crate) fn check_scan_slice(hay: &[u8]) {
@@ -196,23 +221,17 @@ pub(crate) fn check_scan_slice(hay: &[u8]) {
     let findings = engine.scan(hay);
     check_findings(hay, &findings);
 
-    let mut again = Vec::new();
-    engine.scan_into(hay, &mut again);
-    assert_eq!(again, findings, "scan_into differs from scan");
-
     if !findings.is_empty() {
-        // Stop at the first, and at the middle finding.
-        for k in [1, findings.len().div_ceil(2)] {
-            let mut got = Vec::new();
-            engine.scan_into(
-                hay,
-                &mut FnSink(|f| {
-                    got.push(f);
-                    got.len() < k
-                }),
-            );
-            assert_eq!(got, findings[..k], "sink stopping after {k}");
-        }
+        let k = findings.len().div_ceil(2);
+        let mut got = Vec::new();
+        engine.scan_into(
+            hay,
+            &mut FnSink(|f| {
+                got.push(f);
+                got.len() < k
+            }),
+        );
+        assert_eq!(got, findings[..k], "sink stopping after {k}");
     }
 }
 
@@ -244,6 +263,12 @@ pub(crate) struct StreamInput {
     pub(crate) hay: Vec<u8>,
 }
 
+/// Context window sizes an even context value picks: the edges of
+/// `lookbehind` (`max(before + 1, 18)`) and `hold` (`14 + max(after + 1,
+/// 16)`), the defaults, the delay with defaults, and the maximum.
+const CONTEXTS: [usize; 16] =
+    [0, 1, 2, 3, 15, 16, 17, 18, 19, 50, 100, 115, 300, 1000, 4095, 4096];
+
 /// Reads bytes from the front of a slice; zero once it is exhausted.
 struct Reader<'a>(&'a [u8]);
 
@@ -269,13 +294,22 @@ impl StreamInput {
     /// | bytes | meaning |
     /// |---|---|
     /// | 0 | bits 0–2: kinds (bit 0 NHS, 1 CHI, 2 H&C; none set = all); bits 3–4: `min_confidence` (1 medium, 2 high, else low); bit 5: `report_synthetic = false`; bits 6–7: number of extra keywords |
-    /// | 1–2 | `context_before`, u16 LE mod 4097 |
-    /// | 3–4 | `context_after`, u16 LE mod 4097 |
+    /// | 1–2 | `context_before`: a u16 LE `v`; odd: `v % 4097`, even: [`CONTEXTS`]`[(v >> 1) % 16]` |
+    /// | 3–4 | `context_after`, the same way |
     /// | 5 | `stop_after` |
-    /// | 6 | number of chunk sizes, mod 17 |
+    /// | 6 | padding: `64 × b` copies of … |
+    /// | 7 | … this filler byte, inserted into the haystack at … |
+    /// | 8–9 | … this u16 LE offset, mod (haystack length + 1) |
+    /// | 10 | number of chunk sizes, mod 17 |
     /// | … | each chunk size a u16 LE `v`: by `v >> 14`, 0: `v & 0xF`, 1: `v & 0xFF`, 2: `v & 0xFFF`, 3: `(v & 0x3FFF) * 4` |
     /// | … | each extra keyword: a length byte `n`, then `n % 64 + 1` bytes (lossy UTF-8, cut to 64 bytes) |
     /// | rest | the haystack |
+    ///
+    /// The padding lets a short input put a keyword and a number kilobytes
+    /// apart, across chunk seams, with the largest context windows. The
+    /// table of context sizes keeps most inputs on a few configurations
+    /// (engines are cached by configuration) while covering the edges of
+    /// the look-behind and hold computations.
     pub(crate) fn decode(data: &[u8]) -> StreamInput {
         let mut r = Reader(data);
         let flags = r.u8();
@@ -295,10 +329,20 @@ impl StreamInput {
         };
         let report_synthetic = flags & (1 << 5) == 0;
         let n_keywords = usize::from(flags >> 6);
-        let window = MAX_CONTEXT_WINDOW + 1;
-        let context_before = usize::from(r.u16()) % window;
-        let context_after = usize::from(r.u16()) % window;
+        let mut context = || {
+            let v = usize::from(r.u16());
+            if v % 2 == 1 {
+                v % (MAX_CONTEXT_WINDOW + 1)
+            } else {
+                CONTEXTS[(v >> 1) % CONTEXTS.len()]
+            }
+        };
+        let context_before = context();
+        let context_after = context();
         let stop_after = usize::from(r.u8());
+        let pad = usize::from(r.u8()) * 64;
+        let fill = r.u8();
+        let split = usize::from(r.u16());
         let n_chunks = usize::from(r.u8() % 17);
         let chunks = (0..n_chunks)
             .map(|_| {
@@ -332,7 +376,10 @@ impl StreamInput {
             min_confidence,
             report_synthetic,
         };
-        StreamInput { config, chunks, stop_after, hay: r.0.to_vec() }
+        let mut hay = r.0.to_vec();
+        let at = split % (hay.len() + 1);
+        hay.splice(at..at, std::iter::repeat_n(fill, pad));
+        StreamInput { config, chunks, stop_after, hay }
     }
 }
 
@@ -407,19 +454,17 @@ fn push_chunks<S: Sink>(
 pub(crate) fn check_stream_vs_slice(input: &StreamInput) {
     let config = &input.config;
     let hay = &input.hay[..];
-    let engine = Engine::new(config.clone())
-        .unwrap_or_else(|e| panic!("in-limit config rejected: {e}"));
+    let engine = engine_for(config);
     let oneshot = engine.scan(hay);
     check_findings(hay, &oneshot);
 
     // Filtering is a pure filter.
-    let everything = Engine::new(Config {
+    let everything = engine_for(&Config {
         kinds: Kind::ALL.to_vec(),
         min_confidence: Confidence::Low,
         report_synthetic: true,
         ..config.clone()
     })
-    .expect("in-limit config")
     .scan(hay);
     let filtered: Vec<Finding> = everything
         .into_iter()
@@ -707,11 +752,15 @@ pub(crate) fn check_validators(text: &str) {
 
 /// The haystack every engine built by the `config` target scans: keywords,
 /// every kind, every written form, a Modulus-10-only CHI number with CHI
-/// context, and confounders.
-const CONFIG_HAYSTACK: &str = "Patient NHS no: 943 476 5919, alt \
-    6699684728; H&C 320\u{a0}000\u{a0}0010?; CHI 1009701234 seen; DOB \
-    0101011237; ts 1704067200; +44 7434765919; \
-    trace 0af7651916cd43dd8448eb211c80319c; end 999-000-0018";
+/// context, confounders, and (after more than the default 300 bytes
+/// without a keyword) a `medium` number.
+fn config_haystack() -> String {
+    let near = "Patient NHS no: 943 476 5919, alt 6699684728; H&C \
+        320\u{a0}000\u{a0}0015?; CHI 1009701234 seen; DOB 0101011237; ts \
+        1704067200; +44 7434765919; trace 0af7651916cd43dd8448eb211c80319c; \
+        end 999-000-0018";
+    format!("{near}{}ref 791-300-8261 ok", " ~".repeat(160))
+}
 
 /// A `config` input: the raw bytes, parsed as JSON (and, in the fuzz
 /// target, also as TOML).
@@ -741,7 +790,7 @@ fn within_limits(config: &Config) -> bool {
 
 /// Checks one parsed configuration: it survives a JSON round trip;
 /// `Engine::new` succeeds exactly when it is within the documented limits
-/// (never panics); and an engine built from it scans [`CONFIG_HAYSTACK`]
+/// (never panics); and an engine built from it scans [`config_haystack`]
 /// and every extra keyword followed by a number with the
 /// [`check_findings`] properties, reporting only the configured kinds,
 /// confidences and synthetic numbers, the same streamed in 7-byte chunks.
@@ -762,7 +811,7 @@ pub(crate) fn check_config(config: &Config) {
     assert!(within_limits(config), "out-of-limit config accepted");
     assert_eq!(engine.config(), config);
 
-    let mut hay = CONFIG_HAYSTACK.to_string();
+    let mut hay = config_haystack();
     for kw in config.extra_keywords.iter().take(8) {
         hay.push_str(&format!("; {kw} 943 476 5919 "));
     }
@@ -787,11 +836,131 @@ pub(crate) fn check_config(config: &Config) {
     assert_eq!(streamed, found, "stream differs from one-shot");
 }
 
-/// Target `config` without TOML: `bytes` parsed as a JSON `Config`
-/// (any outcome is fine), then [`check_config`] on success.
+/// Target `config` without TOML: `bytes` parsed as a JSON `Config` and as
+/// a JSON `Policy` (any outcome is fine), then [`check_config`] and
+/// [`check_policy`] on what parses.
 pub(crate) fn check_config_bytes(bytes: &[u8]) {
     if let Ok(config) = serde_json::from_slice::<Config>(bytes) {
         check_config(&config);
+    }
+    if let Ok(policy) = serde_json::from_slice::<Policy>(bytes) {
+        check_policy(&policy);
+    }
+}
+
+/// Ten digits: `prefix` (nine digits) and its Modulus 11 check digit, or
+/// `None` when the check digit would be 10.
+fn with_check_digit(prefix: u32) -> Option<String> {
+    let p = format!("{prefix:09}");
+    let sum: u32 = p
+        .bytes()
+        .zip((2..=10).rev())
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
+    match 11 - sum % 11 {
+        10 => None,
+        11 => Some(format!("{p}0")),
+        c => Some(format!("{p}{c}")),
+    }
+}
+
+/// Whether `t` is reached by distinct counts `total` and `by_kind`.
+fn naive_reached(
+    t: &Thresholds,
+    total: u64,
+    by_kind: &HashMap<Kind, u64>,
+) -> bool {
+    t.distinct.is_some_and(|n| total >= n)
+        || t.distinct_by_kind
+            .iter()
+            .any(|(k, &n)| by_kind.get(k).copied().unwrap_or(0) >= n)
+}
+
+/// Checks one parsed policy: it survives a JSON round trip; `validate`
+/// accepts it exactly when every threshold is in 1..=`MAX_DISTINCT_TRACKED`;
+/// and a valid policy's [`Report`], fed the findings of a haystack of
+/// distinct, repeated, synthetic, `low` and other-kind numbers one by one,
+/// has the naive counts and gives the naive verdict after every finding,
+/// and never serialises an identifier.
+pub(crate) fn check_policy(policy: &Policy) {
+    let json = serde_json::to_string(policy).expect("a Policy serialises");
+    let back: Policy = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("JSON round trip of {json}: {e}"));
+    assert_eq!(&back, policy, "JSON round trip of {json}");
+
+    let in_range = [&policy.alert, &policy.block].iter().all(|t| {
+        t.distinct
+            .iter()
+            .chain(t.distinct_by_kind.values())
+            .all(|&n| (1..=MAX_DISTINCT_TRACKED as u64).contains(&n))
+    });
+    match policy.validate() {
+        Ok(()) => assert!(in_range, "out-of-range policy validated"),
+        Err(e) => {
+            assert!(!in_range, "in-range policy rejected: {e}");
+            return;
+        }
+    }
+
+    // Twelve allocated NHS numbers, each twice, and more.
+    let mut hay =
+        String::from("CHI 1009701234 H&C 320 000 0015 NHS 9434765919 ");
+    for prefix in (400_000_000..)
+        .step_by(7_654_321)
+        .filter_map(with_check_digit)
+        .take(12)
+    {
+        hay.push_str(&format!("{prefix} and {prefix}; "));
+    }
+    let findings = default_engine().scan(hay.as_bytes());
+    check_findings(hay.as_bytes(), &findings);
+    assert!(findings.len() >= 27, "the policy haystack lost findings");
+
+    let mut report = Report::for_policy(policy);
+    let mut seen: HashMap<Kind, std::collections::HashSet<String>> =
+        HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        report.add(f);
+        if f.confidence >= policy.min_confidence
+            && (policy.count_synthetic || !f.synthetic)
+        {
+            seen.entry(f.kind).or_default().insert(f.value().to_string());
+        }
+        let by_kind: HashMap<Kind, u64> =
+            seen.iter().map(|(&k, v)| (k, v.len() as u64)).collect();
+        let total: u64 = by_kind.values().sum();
+        for k in Kind::ALL {
+            assert_eq!(
+                report.distinct(k),
+                by_kind.get(&k).copied().unwrap_or(0)
+            );
+        }
+        assert_eq!(report.distinct_total(), total);
+        assert!(!report.distinct_saturated());
+        let want = if naive_reached(&policy.block, total, &by_kind) {
+            Verdict::Block
+        } else if naive_reached(&policy.alert, total, &by_kind) {
+            Verdict::Alert
+        } else {
+            Verdict::Allow
+        };
+        assert_eq!(policy.verdict(&report), want, "after finding {i}");
+        assert_eq!(report.findings(), i as u64 + 1);
+    }
+    for k in Kind::ALL {
+        for c in [Confidence::Low, Confidence::Medium, Confidence::High] {
+            let n = findings
+                .iter()
+                .filter(|f| f.kind == k && f.confidence == c)
+                .count();
+            assert_eq!(report.count(k, c), n as u64, "count({k}, {c})");
+        }
+    }
+    let synthetic = findings.iter().filter(|f| f.synthetic).count();
+    assert_eq!(report.synthetic(), synthetic as u64);
+    let json = serde_json::to_string(&report).expect("a Report serialises");
+    for f in &findings {
+        assert!(!json.contains(f.value()), "the report reveals an identifier");
     }
 }
 
@@ -831,9 +1000,14 @@ mod replay {
         files
     }
 
-    /// Runs `check` on every crash file and seed of `target`, naming the
-    /// file on failure. The seed corpus must not be empty.
-    fn replay(target: &str, check: impl Fn(&[u8])) {
+    /// Decodes every crash file and seed of `target` and runs `check` on
+    /// it; on failure, names the file and prints the input's reproducer.
+    /// The seed corpus must not be empty.
+    fn replay<T: fmt::Debug>(
+        target: &str,
+        decode: impl Fn(&[u8]) -> T,
+        check: impl Fn(&T),
+    ) {
         let crashes = files(&root().join("tests/fuzz-crashes").join(target));
         let seeds = files(&root().join("fuzz/corpus").join(target));
         assert!(!seeds.is_empty(), "no seeds in fuzz/corpus/{target}");
@@ -845,12 +1019,16 @@ mod replay {
                 "{} is too large",
                 path.display()
             );
+            let input = decode(&bytes);
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    check(&bytes)
+                    check(&input)
                 }));
             if let Err(panic) = outcome {
-                eprintln!("fuzz regression failed: {}", path.display());
+                eprintln!(
+                    "fuzz regression failed: {}\nreproducer:\n{input:?}",
+                    path.display()
+                );
                 std::panic::resume_unwind(panic);
             }
             replayed += 1;
@@ -860,26 +1038,32 @@ mod replay {
 
     #[test]
     fn scan_slice() {
-        replay("scan_slice", check_scan_slice);
+        replay(
+            "scan_slice",
+            |b| ScanInput(b.to_vec()),
+            |i| check_scan_slice(&i.0),
+        );
     }
 
     #[test]
     fn stream_vs_slice() {
-        replay("stream_vs_slice", |b| {
-            check_stream_vs_slice(&StreamInput::decode(b))
-        });
+        replay("stream_vs_slice", StreamInput::decode, check_stream_vs_slice);
     }
 
     #[test]
     fn validators() {
-        replay("validators", |b| {
-            check_validators(&ValidatorInput::decode(b).0)
+        replay("validators", ValidatorInput::decode, |i| {
+            check_validators(&i.0)
         });
     }
 
     #[test]
     fn config() {
-        replay("config", check_config_bytes);
+        replay(
+            "config",
+            |b| ConfigInput(b.to_vec()),
+            |i| check_config_bytes(&i.0),
+        );
     }
 
     #[test]
@@ -889,5 +1073,41 @@ mod replay {
             assert!(Engine::new(s.config).is_ok());
             let _ = ValidatorInput::decode(data);
         }
+    }
+
+    #[test]
+    fn config_haystack_has_every_kind_and_confidence() {
+        let found = default_engine().scan(config_haystack().as_bytes());
+        for kind in Kind::ALL {
+            assert!(found.iter().any(|f| f.kind == kind), "no {kind}");
+        }
+        for conf in [Confidence::Low, Confidence::Medium, Confidence::High] {
+            assert!(found.iter().any(|f| f.confidence == conf), "no {conf}");
+        }
+    }
+
+    #[test]
+    fn stream_input_format() {
+        // As fuzz/make-seeds.py writes it: the default configuration
+        // (300 and 100 from the table), 2 × 64 bytes of `x` at offset 1,
+        // chunks of 1 and 300, the keyword "ref".
+        let data = b"\x40\x18\x00\x14\x00\x00\x02x\x01\x00\x02\x01\x40\
+                     \x2c\x81\x02refAB";
+        let input = StreamInput::decode(data);
+        let want =
+            Config { extra_keywords: vec!["ref".into()], ..Config::default() };
+        assert_eq!(input.config, want);
+        assert_eq!(input.chunks, [1, 300]);
+        assert_eq!(input.stop_after, 0);
+        assert_eq!(input.hay, [&b"A"[..], &[b'x'; 128], b"B"].concat());
+        let odd = StreamInput::decode(b"\x00\x01\x00\x03\x10");
+        assert_eq!(
+            (odd.config.context_before, odd.config.context_after),
+            (1, 4099 % 4097)
+        );
+        assert_eq!(
+            ValidatorInput::decode(b"\x01\x09\x04\x03\x04\x07\x06\x05\x09\x01\x09\x05\x05\x01\x02").0,
+            " 943\u{a0}476\u{a0}5919\t"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! The shared integration tests of the Caldicott engine. One binary; each
 //! module holds one kind of test.
 
+// The fuzz targets' property checks, replayed over tests/fuzz-crashes/ and
+// fuzz/corpus/.
+mod fuzz_regressions;
 // The slow, obvious reimplementation of the detection rules in DESIGN.md.
 mod oracle;
 // Property tests: random haystacks, random chunkings, random windows.

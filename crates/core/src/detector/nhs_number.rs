@@ -5,7 +5,7 @@
 //! prefix are never issued (test and sandbox patients); the engine reports
 //! them as `nhs_number` with `synthetic: true`.
 
-use super::{checksum, classify, number, parse_written, Class, Digits};
+use super::{classify, number, parse_written, Class, Digits};
 use crate::finding::Kind;
 
 /// Whether `text` is an NHS number in any written form (contiguous, or
@@ -29,10 +29,11 @@ pub fn is_valid(text: &str) -> bool {
 }
 
 /// Whether `text` is a valid NHS number from a range that is never issued
-/// to patients (9xx prefix).
+/// to patients (9xx prefix). Placeholders made of one repeated digit
+/// (`999 999 9999`) are not valid, so not synthetic either.
 pub fn is_synthetic(text: &str) -> bool {
-    parse_written(text)
-        .is_some_and(|d| checksum::mod11_valid(&d) && range(&d) == Some(true))
+    let synthetic = Class::Valid { kind: Kind::NhsNumber, synthetic: true };
+    parse_written(text).is_some_and(|d| classify(&d) == synthetic)
 }
 
 /// `Some(synthetic)` when the first nine digits lie in an NHS range.
