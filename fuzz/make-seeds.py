@@ -15,7 +15,8 @@ caldicott-testkit's loader does, and writes:
   validators/<case>-<i>      each marked span and each other number-like
                              token of the haystack (mode byte 0: text)
   validators/formed-*        a few numbers in the "formed" mode (byte 1)
-  config/*                   hand-written TOML and JSON configurations
+  config/*                   hand-written TOML and JSON configurations and
+                             policies
 
 The output is deterministic; the script first deletes every file it wrote
 before (all files in those directories), so rerun it after changing the
@@ -52,6 +53,16 @@ def strip_markers(src, unescape):
     return bytes(out), spans
 
 
+CONTEXTS = [0, 1, 2, 3, 15, 16, 17, 18, 19, 50, 100, 115, 300, 1000, 4095, 4096]
+
+
+def context(n):
+    """Encodes a context window size (see StreamInput::decode)."""
+    if n in CONTEXTS:
+        return CONTEXTS.index(n) << 1
+    return n if n % 2 == 1 else n + 4097
+
+
 def stream_header(
     kinds=0,
     min_conf=0,
@@ -60,18 +71,24 @@ def stream_header(
     before=300,
     after=100,
     stop_after=0,
+    pad=0,
+    fill=b" ",
+    split=0,
     chunks=(),
 ):
     """Encodes a StreamInput header (see StreamInput::decode)."""
     assert len(keywords) <= 3 and len(chunks) <= 16
     flags = kinds | min_conf << 3 | int(no_synthetic) << 5 | len(keywords) << 6
-    out = bytes([flags]) + struct.pack("<HH", before, after)
-    out += bytes([stop_after, len(chunks)])
+    out = bytes([flags]) + struct.pack("<HH", context(before), context(after))
+    out += bytes([stop_after, pad]) + fill + struct.pack("<H", split)
+    out += bytes([len(chunks)])
     for n in chunks:
-        # Class 1 (v >> 14 == 1) holds sizes 0..=255 exactly; class 3
-        # holds multiples of 4 up to 65532.
+        # Class 1 (v >> 14 == 1) holds sizes 0..=255, class 2 sizes up to
+        # 4095, class 3 multiples of 4 up to 65532.
         if n < 256:
             v = 1 << 14 | n
+        elif n < 4096:
+            v = 2 << 14 | n
         else:
             assert n % 4 == 0 and n // 4 < 1 << 14
             v = 3 << 14 | n // 4
@@ -92,6 +109,10 @@ HEADERS = [
     stream_header(kinds=2, keywords=["ref"], chunks=[4, 64]),
     stream_header(no_synthetic=True, before=4096, after=4096, chunks=[9]),
     stream_header(kinds=4, min_conf=1, stop_after=2, chunks=[0, 11]),
+    # A keyword kilobytes before a number, across large chunks.
+    stream_header(before=4095, after=17, pad=63, split=4, chunks=[8192, 1]),
+    stream_header(before=1234, after=4096, pad=200, fill=b"x", split=12,
+                  chunks=[300, 4093]),
 ]
 
 # Digit groups with the separators a candidate may use: number-like tokens.
@@ -120,6 +141,22 @@ report_synthetic = true
     '"min_confidence":"medium","report_synthetic":false}',
     "huge.json": '{"context_before":18446744073709551615}',
     "bad-kind.json": '{"kinds":["passport"]}',
+    # Policies (the same target parses every input as both).
+    "policy-doc.toml": """min_confidence = "medium"
+count_synthetic = false
+[alert]
+distinct = 2
+[block]
+distinct = 10
+distinct_by_kind = { chi_number = 5 }
+""",
+    "policy-small.toml": 'name = "strict"\nmin_confidence = "low"\n'
+    "count_synthetic = true\n[alert]\ndistinct_by_kind = { nhs_number = 1 }\n"
+    "[block]\ndistinct = 3\n",
+    "policy-zero.toml": "[block]\ndistinct = 0\n",
+    "policy.json": '{"name":"p","min_confidence":"high","alert":{"distinct":1},'
+    '"block":{"distinct_by_kind":{"hc_number":1,"nhs_number":4096}}}',
+    "policy-over.json": '{"block":{"distinct":4097}}',
 }
 
 FORMED = {

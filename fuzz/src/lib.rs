@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use caldicott_core::Config;
+use caldicott_core::{Config, Policy};
 use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 
 #[path = "../../tests/integration/fuzz_regressions.rs"]
@@ -107,15 +107,55 @@ pub fn validators(case: &ValidatorCase) {
     props::check_validators(&case.0 .0);
 }
 
-/// Target `config`: the bytes as a JSON configuration (what the replay
-/// test checks) and, when they are UTF-8, as a TOML one; every
-/// configuration that parses is checked by `check_config`, and one that
-/// serialises to TOML must read back equal.
+/// Target `config`: the bytes as a JSON configuration and policy (what
+/// the replay test checks) and, when they are UTF-8, through
+/// `caldicott_io::parse_config` and `parse_policy` (the CLI's and Python's
+/// parsers) as TOML and as JSON, which must agree with `toml` and
+/// `serde_json` directly (plus `Policy::validate`). Every configuration
+/// that parses is checked by `check_config`, every policy by
+/// `check_policy`, and a configuration that serialises to TOML must read
+/// back equal.
 pub fn config(case: &ConfigCase) {
     let bytes = &case.0 .0;
     props::check_config_bytes(bytes);
     let Ok(text) = std::str::from_utf8(bytes) else { return };
-    if let Ok(config) = toml::from_str::<Config>(text) {
+
+    let json = caldicott_io::parse_config(text, true);
+    let direct = serde_json::from_str::<Config>(text);
+    match (&json, &direct) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "parse_config JSON vs serde_json"),
+        (Err(e), Err(_)) => assert!(!e.to_string().is_empty()),
+        _ => panic!("parse_config JSON {json:?} vs serde_json {direct:?}"),
+    }
+
+    let parsed = caldicott_io::parse_config(text, false);
+    let direct = toml::from_str::<Config>(text);
+    match (&parsed, &direct) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "parse_config TOML vs toml"),
+        (Err(e), Err(_)) => assert!(!e.to_string().is_empty()),
+        _ => panic!("parse_config TOML {parsed:?} vs toml {direct:?}"),
+    }
+    for json in [true, false] {
+        let parsed = caldicott_io::parse_policy(text, json);
+        let direct = if json {
+            serde_json::from_str::<Policy>(text).map_err(|e| e.to_string())
+        } else {
+            toml::from_str::<Policy>(text).map_err(|e| e.to_string())
+        };
+        let direct = direct
+            .and_then(|p| p.validate().map(|()| p).map_err(|e| e.to_string()));
+        match (&parsed, &direct) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "parse_policy (json: {json})"),
+            (Err(e), Err(_)) => assert!(!e.to_string().is_empty()),
+            _ => {
+                panic!("parse_policy (json: {json}) {parsed:?} vs {direct:?}")
+            }
+        }
+        if let Ok(policy) = parsed {
+            props::check_policy(&policy);
+        }
+    }
+    if let Ok(config) = parsed {
         props::check_config(&config);
         if let Ok(again) = toml::to_string(&config) {
             let back: Config = toml::from_str(&again).unwrap_or_else(|e| {
