@@ -26,7 +26,7 @@ cargo test --locked
 step "benchmarks (criterion, quick; each asserts its finding count)"
 cargo bench --locked -p caldicott-benches --bench ci -- --quick
 
-step "fuzzing: every cargo-fuzz target for \${FUZZ_SECONDS:-45} s (installs cargo-fuzz if missing)"
+step "fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-45} s (installs cargo-fuzz if missing)"
 fuzz/ci.sh "${FUZZ_SECONDS:-45}"
 
 step "python: pip install ./python into target/py-venv, then pytest and stubtest"
