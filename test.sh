@@ -39,3 +39,18 @@ venv=target/py-venv
 (cd python && "../$venv/bin/python" -m pytest -q)
 (cd python && "../$venv/bin/python" -m mypy.stubtest caldicott._caldicott)
 (cd python && "../$venv/bin/python" -m mypy --strict tests)
+
+step "python fuzz: atheris on scan() and Stream.feed() for ${PY_FUZZ_SECONDS:-15} s"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check atheris
+pyfuzz_dir=$(mktemp -d)
+mkdir "$pyfuzz_dir/corpus"
+if ! "$venv/bin/python" python/fuzz/fuzz_scan.py "$pyfuzz_dir/corpus" \
+  fuzz/corpus/scan_slice -dict=fuzz/dict/caldicott.dict \
+  -artifact_prefix="$pyfuzz_dir/" -max_total_time="${PY_FUZZ_SECONDS:-15}" \
+  -print_final_stats=1 >"$pyfuzz_dir/log" 2>&1; then
+  tail -n 60 "$pyfuzz_dir/log"
+  echo "python fuzz: a property failed; the input is in the log above"
+  exit 1
+fi
+grep -E '^(Done|INFO: seed corpus)' "$pyfuzz_dir/log"
+rm -rf "$pyfuzz_dir"
