@@ -150,11 +150,105 @@ fn keyword_in(hay: &[u8], ws: usize, we: usize, words: &[&str]) -> bool {
     false
 }
 
+/// A CSV column's role, per DESIGN.md "Structure: CSV and TSV headers".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    None,
+    Identifier { chi: bool },
+    Other,
+}
+
+fn role_of(cell: &[u8]) -> Role {
+    let name: String = cell
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect();
+    let chi = ["chi", "chino", "chinumber", "chinum", "chiid"]
+        .contains(&name.as_str());
+    let hc = ["hcn", "hcno", "hcnumber", "hscnumber", "healthandcarenumber"]
+        .contains(&name.as_str());
+    let other_parts = [
+        "order",
+        "invoice",
+        "isbn",
+        "timestamp",
+        "phone",
+        "mobile",
+        "account",
+        "transaction",
+        "meeting",
+        "epoch",
+    ];
+    if chi || hc || name.contains("nhs") {
+        Role::Identifier { chi }
+    } else if other_parts.iter().any(|p| name.contains(p))
+        || ["tel", "ts", "time", "telephone"].contains(&name.as_str())
+    {
+        Role::Other
+    } else {
+        Role::None
+    }
+}
+
+/// The header of `hay`, if its first line is a CSV header with a role:
+/// where the rows start, the delimiter, and the columns' roles.
+fn csv_header(hay: &[u8]) -> Option<(usize, u8, Vec<Role>)> {
+    let nl = hay.iter().position(|&b| b == b'\n')?;
+    if nl > 4096 {
+        return None;
+    }
+    let mut line = &hay[..nl];
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    let delims = [b',', b'\t', b';', b'|'];
+    let counts: Vec<usize> = delims
+        .iter()
+        .map(|d| line.iter().filter(|b| *b == d).count())
+        .collect();
+    let best = *counts.iter().max().unwrap();
+    if best == 0 {
+        return None;
+    }
+    let delim = delims[counts.iter().position(|&c| c == best).unwrap()];
+    let roles: Vec<Role> =
+        line.split(|&b| b == delim).take(512).map(role_of).collect();
+    if roles.len() < 2 || roles.iter().all(|r| *r == Role::None) {
+        return None;
+    }
+    Some((nl + 1, delim, roles))
+}
+
+/// The role of the field holding offset `p`.
+fn role_at(
+    hay: &[u8],
+    header: &Option<(usize, u8, Vec<Role>)>,
+    p: usize,
+) -> Role {
+    let Some((rows, delim, roles)) = header else { return Role::None };
+    if p < *rows {
+        return Role::None;
+    }
+    let (mut column, mut quoted) = (0, false);
+    for &b in &hay[*rows..p] {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == b'\n' && !quoted {
+            column = 0;
+        } else if b == *delim && !quoted {
+            column += 1;
+        }
+    }
+    roles.get(column).copied().unwrap_or(Role::None)
+}
+
 /// Every finding in `hay` under the default configuration but the given
 /// context window.
 pub(crate) fn scan(hay: &[u8], before: usize, after: usize) -> Vec<Plain> {
     let mut all_words: Vec<&str> = DEFAULT_KEYWORDS.to_vec();
     all_words.extend_from_slice(CHI_KEYWORDS);
+    let header = csv_header(hay);
     let mut out = Vec::new();
     for i in 0..hay.len() {
         let Some((end, d, sep)) = form_at(hay, i) else { continue };
@@ -185,10 +279,17 @@ pub(crate) fn scan(hay: &[u8], before: usize, after: usize) -> Vec<Plain> {
         } else {
             continue;
         };
+        let role = role_at(hay, &header, i);
         let confidence = if mod10 {
-            if !keyword_in(hay, ws, we, CHI_KEYWORDS) {
+            if role != (Role::Identifier { chi: true })
+                && !keyword_in(hay, ws, we, CHI_KEYWORDS)
+            {
                 continue;
             }
+            "low"
+        } else if matches!(role, Role::Identifier { .. }) {
+            "high"
+        } else if role == Role::Other {
             "low"
         } else if keyword_in(hay, ws, we, &all_words) {
             "high"

@@ -108,15 +108,16 @@ fn padded_both_sides() {
 }
 
 /// Large chunks take the stream's in-place path; a long filler prefix puts
-/// each case in the middle of one.
+/// each case in the middle of one. Structured cases (csv.toml) depend on
+/// the input's first line, so they get filler after them only.
 #[test]
 fn inside_large_chunks() {
     let engine = Engine::default();
     for case in cases() {
-        let pad = 5000;
+        let pad = if case.file == "csv.toml" { 0 } else { 5000 };
         let mut hay = vec![b'~'; pad];
         hay.extend_from_slice(&case.haystack);
-        hay.extend(std::iter::repeat_n(b'~', pad));
+        hay.extend(std::iter::repeat_n(b'~', 5000));
         let want = expected(&case, pad as u64);
         for sizes in [&[4096][..], &[3000, 7000], &[hay.len()]] {
             let got = plain(&stream_chunks(&engine, &hay, sizes));

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::{Keywords, Memo};
+use crate::context::Keywords;
 use crate::error::BuildError;
 use crate::finding::{Confidence, Finding, Kind};
-use crate::scan::{self, Region};
+use crate::scan::{self, Region, ScanState};
 use crate::stream::Stream;
 
 /// Default bytes before an identifier searched for a context keyword
@@ -252,13 +252,13 @@ impl Engine {
     /// `start`. Stops early if the sink returns `false`.
     pub fn scan_into(&self, haystack: &[u8], sink: &mut dyn Sink) {
         let region = Region { hay: haystack, base: 0, eof: true };
-        let mut memo = Memo::default();
+        let mut state = ScanState::default();
         scan::scan_region(
             &self.inner,
             region,
             0,
             haystack.len(),
-            &mut memo,
+            &mut state,
             sink,
         );
     }

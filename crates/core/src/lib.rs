@@ -75,6 +75,7 @@ mod finding;
 mod report;
 mod scan;
 mod stream;
+mod structure;
 
 pub use crate::context::{CHI_KEYWORDS, DEFAULT_KEYWORDS};
 pub use crate::detector::{chi_number, hc_number, nhs_number};
@@ -90,6 +91,7 @@ pub use crate::report::{
 };
 pub use crate::scan::{HEX_TOKEN_LOOKAROUND, MAX_CANDIDATE_LEN};
 pub use crate::stream::{Stream, MAX_STREAM_BUFFER};
+pub use crate::structure::csv::{MAX_CSV_COLUMNS, MAX_CSV_HEADER_LEN};
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,8 @@ use crate::context::Memo;
 use crate::detector::{classify, separator_at, Class, Digits};
 use crate::engine::{Inner, Sink};
 use crate::finding::{Confidence, Finding};
+use crate::structure::csv::CsvTracker;
+use crate::structure::FieldRole;
 
 /// Longest candidate in bytes: 3-3-4 digits and two U+00A0 separators of two
 /// bytes each.
@@ -63,6 +65,14 @@ pub(crate) struct Region<'h> {
     pub(crate) eof: bool,
 }
 
+/// Per-input state carried from one region to the next: the keyword memo
+/// and the structure trackers. Bounded; see [`crate::Stream`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ScanState {
+    pub(crate) memo: Memo,
+    pub(crate) csv: CsvTracker,
+}
+
 /// A candidate's written form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
@@ -84,7 +94,23 @@ pub(crate) fn scan_region(
     region: Region<'_>,
     from: usize,
     to: usize,
-    memo: &mut Memo,
+    state: &mut ScanState,
+    sink: &mut dyn Sink,
+) -> bool {
+    let go_on = scan_candidates(engine, region, from, to, state, sink);
+    // The trackers see every byte, in order, whether or not it held a
+    // candidate.
+    state.csv.advance(region.hay, region.base, region.base + to as u64);
+    go_on
+}
+
+/// The block loop of [`scan_region`].
+fn scan_candidates(
+    engine: &Inner,
+    region: Region<'_>,
+    from: usize,
+    to: usize,
+    state: &mut ScanState,
     sink: &mut dyn Sink,
 ) -> bool {
     let hay = region.hay;
@@ -129,7 +155,7 @@ pub(crate) fn scan_region(
             if run != 3 && run != 10 {
                 continue;
             }
-            if let Some(finding) = candidate(engine, region, p, run, memo) {
+            if let Some(finding) = candidate(engine, region, p, run, state) {
                 if !sink.finding(finding) {
                     return false;
                 }
@@ -137,7 +163,7 @@ pub(crate) fn scan_region(
         }
         i += BLOCK;
     }
-    scan_region_scalar(engine, region, i.min(to), to, memo, sink)
+    scan_region_scalar(engine, region, i.min(to), to, state, sink)
 }
 
 /// Bytes per digit bitmask in the fast path.
@@ -243,7 +269,7 @@ pub(crate) fn scan_region_scalar(
     region: Region<'_>,
     from: usize,
     to: usize,
-    memo: &mut Memo,
+    state: &mut ScanState,
     sink: &mut dyn Sink,
 ) -> bool {
     let hay = region.hay;
@@ -258,7 +284,7 @@ pub(crate) fn scan_region_scalar(
             Some(off) => i += off,
         }
         let run = digit_run(&hay[i..]);
-        if let Some(finding) = candidate(engine, region, i, run, memo) {
+        if let Some(finding) = candidate(engine, region, i, run, state) {
             if !sink.finding(finding) {
                 return false;
             }
@@ -280,7 +306,7 @@ fn candidate(
     region: Region<'_>,
     p: usize,
     run: usize,
-    memo: &mut Memo,
+    state: &mut ScanState,
 ) -> Option<Finding> {
     let hay = region.hay;
     let (form, end, digits) = shape(hay, p, run)?;
@@ -299,9 +325,20 @@ fn candidate(
         p - config.context_before
     };
     let we = (end + config.context_after).min(hay.len());
-    let context = engine.keywords.corroborate(hay, region.base, ws, we, memo);
-    let (kind, confidence, synthetic) = match class {
-        Class::Valid { kind, synthetic } => {
+    let context =
+        engine.keywords.corroborate(hay, region.base, ws, we, &mut state.memo);
+    state.csv.advance(hay, region.base, region.base + p as u64);
+    let role = state.csv.role();
+    let (kind, confidence, synthetic) = match (class, role) {
+        // The field names it: corroborated, whatever the words around.
+        (Class::Valid { kind, synthetic }, FieldRole::Identifier { .. }) => {
+            (kind, Confidence::High, synthetic)
+        }
+        // The field says it is something else: demoted.
+        (Class::Valid { kind, synthetic }, FieldRole::Other) => {
+            (kind, Confidence::Low, synthetic)
+        }
+        (Class::Valid { kind, synthetic }, FieldRole::None) => {
             let conf = if context.any {
                 Confidence::High
             } else {
@@ -309,7 +346,10 @@ fn candidate(
             };
             (kind, conf, synthetic)
         }
-        Class::ChiMod10 if context.chi => {
+        (Class::ChiMod10, FieldRole::Identifier { chi: true }) => {
+            (crate::Kind::ChiNumber, Confidence::Low, false)
+        }
+        (Class::ChiMod10, _) if context.chi => {
             (crate::Kind::ChiNumber, Confidence::Low, false)
         }
         _ => return None,

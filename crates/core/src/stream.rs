@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::context::Memo;
 use crate::engine::{Inner, Sink};
 use crate::error::StreamError;
-use crate::scan::{self, Region};
+use crate::scan::{self, Region, ScanState};
 
 /// Per-stream state for scanning input that arrives in chunks: push bytes
 /// in with [`push`](Stream::push), call [`finish`](Stream::finish) at the
@@ -26,9 +25,12 @@ use crate::scan::{self, Region};
 ///    [`max_buffered`](Stream::max_buffered) bytes of input, whatever the
 ///    length of the stream: `3 × (lookbehind + hold)`, 1,248 bytes with the
 ///    default configuration and at most [`MAX_STREAM_BUFFER`] bytes with the
-///    largest context windows allowed. The `Stream` value itself is 120
+///    largest context windows allowed. The `Stream` value itself is 168
 ///    bytes on 64-bit targets, so a default stream's whole state is under
-///    1.4 KiB.
+///    1.4 KiB, plus, while the input's first line is read, up to
+///    [`MAX_CSV_HEADER_LEN`](crate::MAX_CSV_HEADER_LEN) bytes of it kept to
+///    recognise a CSV header, and for a CSV with one, a byte or two per
+///    column (at most [`MAX_CSV_COLUMNS`](crate::MAX_CSV_COLUMNS)).
 /// 4. **Sticky errors.** After a call returns an error, every later call
 ///    returns the same error and scans nothing.
 ///
@@ -67,7 +69,7 @@ pub struct Stream {
     total: u64,
     /// Candidates starting before this absolute offset have been decided.
     scanned: u64,
-    memo: Memo,
+    scan: ScanState,
     state: State,
 }
 
@@ -96,7 +98,7 @@ impl Stream {
             buf_base: 0,
             total: 0,
             scanned: 0,
-            memo: Memo::default(),
+            scan: ScanState::default(),
             state: State::Open,
         }
     }
@@ -204,7 +206,7 @@ impl Stream {
         let from = (self.scanned - self.buf_base) as usize;
         let to = (limit - self.buf_base) as usize;
         self.scanned = limit;
-        scan::scan_region(&self.engine, region, from, to, &mut self.memo, sink)
+        scan::scan_region(&self.engine, region, from, to, &mut self.scan, sink)
     }
 
     /// Drops buffered bytes no later candidate can need.
@@ -239,7 +241,7 @@ impl Stream {
                 region,
                 from,
                 to,
-                &mut self.memo,
+                &mut self.scan,
                 sink,
             )
         };
@@ -252,7 +254,7 @@ impl Stream {
                 region,
                 lookbehind,
                 middle_to,
-                &mut self.memo,
+                &mut self.scan,
                 sink,
             )
         };
