@@ -7,8 +7,8 @@ use pyo3::types::PyDict;
 
 /// One identifier found. `repr()` and `to_dict()` show only the masked
 /// value; `reveal()` returns the digits.
-#[pyclass(frozen, eq, hash, module = "caldicott", name = "Finding")]
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[pyclass(frozen, eq, module = "caldicott", name = "Finding")]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct PyFinding {
     pub(crate) inner: Finding,
     /// Character offsets, when the input was a `str`.
@@ -117,6 +117,17 @@ impl PyFinding {
             d.set_item("value", self.reveal())?;
         }
         Ok(d)
+    }
+
+    /// Hashes kind, span and confidence only. A hash of the digits would
+    /// be a stable fingerprint of the identifier, which could be brute-forced
+    /// back to the number; equal findings still hash equal.
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.kind(), self.start(), self.end(), self.confidence())
+            .hash(&mut h);
+        h.finish()
     }
 
     fn __repr__(&self) -> String {

@@ -64,7 +64,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
     /// As `--policy`, with the default policy.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "policy")]
     pub(crate) verdict: bool,
     /// Threads for directory scans (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]

@@ -22,9 +22,11 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(code) => code,
         Err(err) => {
-            // A closed pipe (`caldicott scan | head`) is not an error.
+            // A closed pipe (`caldicott scan | head`) stops the scan. Exit
+            // as a process killed by SIGPIPE would (128 + 13), never 0:
+            // something may have been found that was not printed.
             if err.kind() == io::ErrorKind::BrokenPipe {
-                return ExitCode::SUCCESS;
+                return ExitCode::from(141);
             }
             eprintln!("caldicott: {err}");
             ExitCode::from(2)

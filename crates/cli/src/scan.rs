@@ -2,7 +2,7 @@
 //! directories walked recursively and scanned in parallel.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -44,11 +44,18 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
         }
         Ok(())
     };
-    // Drawn on stderr only when stderr is a terminal; hidden otherwise.
-    let progress = ProgressBar::with_draw_target(
-        None,
-        ProgressDrawTarget::stderr_with_hz(4),
-    );
+    // Drawn on stderr only when stderr is a terminal and stdout is not
+    // (findings written to the same terminal would run into the bar).
+    let target = if io::stdout().is_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr_with_hz(4)
+    };
+    let progress = ProgressBar::with_draw_target(None, target);
+    let note = |path: &Path, what: &str| {
+        progress
+            .suspend(|| eprintln!("caldicott: {}: {what}", path.display()));
+    };
     let report = |path: &Path, err: &io::Error| {
         progress.suspend(|| {
             eprintln!("caldicott: {}: {err}", path.display());
@@ -63,7 +70,7 @@ pub(crate) fn run(settings: &Settings) -> io::Result<Outcome> {
         if path.as_os_str() == "-" {
             continue;
         }
-        total_bytes += collect(path, &mut files, &report);
+        total_bytes += collect(path, &mut files, &report, &note);
     }
     if stdin_only || settings.paths.iter().any(|p| p.as_os_str() == "-") {
         let mut stdin = io::stdin().lock();
@@ -135,20 +142,32 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Adds `path` (a file, or every file under a directory) to `files`,
-/// reporting what cannot be read; returns the files' total size.
+/// Adds `path` (a file, or every regular file under a directory) to
+/// `files`, reporting what cannot be read; returns the files' total size.
 fn collect(
     path: &Path,
     files: &mut Vec<PathBuf>,
     report: &impl Fn(&Path, &io::Error),
+    note: &impl Fn(&Path, &str),
 ) -> u64 {
     let mut total = 0;
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) => {
-                total += e.metadata().map_or(0, |m| m.len());
-                files.push(e.into_path());
+                // Follow a symlink to see what it names. Only regular files
+                // are scanned: opening a FIFO or a device could block for
+                // ever, and a linked directory is not walked (loops).
+                match std::fs::metadata(e.path()) {
+                    Ok(m) if m.is_file() => {
+                        total += m.len();
+                        files.push(e.into_path());
+                    }
+                    Ok(_) => {
+                        note(e.path(), "skipped: not a regular file");
+                    }
+                    Err(err) => report(e.path(), &err),
+                }
             }
             Err(err) => {
                 let at = err.path().unwrap_or(path).to_path_buf();

@@ -406,3 +406,28 @@ fn policy_files() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("block threshold of 0"), "{}", stderr(&out));
 }
+
+#[test]
+fn directory_walks_skip_fifos_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.txt", b"9434765919");
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Were the FIFO opened, the scan would block for ever on it.
+    let out = caldicott(&["scan", dir.path().to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with(&format!("{good}:1:1")));
+    assert!(
+        stderr(&out).contains("pipe: skipped: not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verdict_and_policy_flags_conflict() {
+    let out = caldicott(&["scan", "--verdict", "--policy", "p.toml"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+}

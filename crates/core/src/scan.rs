@@ -85,7 +85,8 @@ enum Form {
 ///
 /// The fast path: most input is not digits, and every written form starts
 /// with at least three digits. Blocks of [`BLOCK`] bytes are turned into
-/// digit bitmasks (a loop the compiler vectorises), and only the starts of
+/// digit bitmasks (SSE2 on x86_64, a portable loop elsewhere), and only the
+/// starts of
 /// digit runs of three or more are looked at. [`scan_region_scalar`], the
 /// byte-at-a-time loop, finishes the tail and is the fast path's oracle in
 /// the tests.

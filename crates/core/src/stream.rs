@@ -37,9 +37,9 @@ use crate::scan::{self, Region, ScanState};
 /// # Memory usage
 ///
 /// Chunks larger than `2 × (lookbehind + hold)` are scanned in place,
-/// without copying; only a seam of `lookbehind + hold` bytes around each
-/// chunk boundary is copied. Smaller chunks are copied into the stream's
-/// buffer.
+/// without copying, except for `lookbehind + hold` bytes from the chunk's
+/// head (the seam with the previous chunk) and as many from its tail (kept
+/// for the next). Smaller chunks are copied into the stream's buffer.
 ///
 /// # Example
 ///
@@ -120,8 +120,9 @@ impl Stream {
         3 * self.window()
     }
 
-    /// Bytes of input this stream holds now (its buffer's capacity). Never
-    /// more than [`max_buffered`](Stream::max_buffered).
+    /// Bytes allocated for this stream's input buffer (its capacity, which
+    /// is allocated up front). Never more than
+    /// [`max_buffered`](Stream::max_buffered).
     pub fn buffered(&self) -> usize {
         self.buf.capacity()
     }

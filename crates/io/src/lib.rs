@@ -68,8 +68,9 @@ pub struct Position {
 /// # Errors
 ///
 /// An error from `on_finding` stops the scan and is returned. A read error
-/// ends the input where it happened: the findings in the bytes read so far
-/// are still delivered, then the read error is returned.
+/// ends the scan where it happened: the findings already decided by the
+/// bytes read so far are still delivered (those that would need bytes after
+/// the error to decide are not), then the read error is returned.
 pub fn scan_reader(
     engine: &Engine,
     reader: &mut dyn Read,
@@ -88,7 +89,10 @@ pub fn scan_reader(
         // A fresh stream fed by this loop alone cannot be finished or
         // stopped, so these calls do not fail.
         stream.push(&cur[..n], &mut found).map_err(io::Error::other)?;
-        if done {
+        // After a read error the input has not ended, it is cut: `finish`
+        // would judge the last bytes as if nothing followed them and could
+        // report a number that the unread bytes would have continued.
+        if done && read_error.is_none() {
             stream.finish(&mut found).map_err(io::Error::other)?;
         }
         for f in found.drain(..) {
@@ -242,8 +246,16 @@ mod tests {
 
     #[test]
     fn read_error_keeps_findings_then_reports() {
-        let (seen, result) = collect(b"x 943 476 5919 y", 3, true);
+        // Decided before the error: delivered.
+        let mut data = b"x 943 476 5919 y".to_vec();
+        data.extend(std::iter::repeat_n(b'~', 200));
+        let (seen, result) = collect(&data, 3, true);
         assert_eq!(seen.len(), 1);
+        assert_eq!(result.unwrap_err().to_string(), "disk on fire");
+        // Cut by the error: the unread bytes might continue it, so it is
+        // not reported as if the input had ended there.
+        let (seen, result) = collect(b"x 943 476 5919", 3, true);
+        assert!(seen.is_empty());
         assert_eq!(result.unwrap_err().to_string(), "disk on fire");
     }
 
