@@ -167,25 +167,39 @@ pub(crate) fn check_findings(hay: &[u8], findings: &[Finding]) {
              is_synthetic={synthetic}",
             f.kind, f.confidence, f.synthetic
         );
+        // A Modulus-11-valid number is `low` only when a CSV column
+        // demotes it (DESIGN.md, "Structure"), which needs a header line.
+        let demotable = hay.contains(&b'\n');
         match f.kind {
             Kind::NhsNumber => {
                 assert!(nhs && !hc && !chi, "{verdict}");
                 assert_eq!(f.synthetic, synthetic, "{verdict}");
-                assert_ne!(f.confidence, Confidence::Low, "{verdict}");
+                assert!(
+                    f.confidence != Confidence::Low || demotable,
+                    "{verdict}"
+                );
             }
             Kind::HcNumber => {
                 assert!(hc && !nhs && !chi, "{verdict}");
                 assert!(!f.synthetic, "{verdict}");
-                assert_ne!(f.confidence, Confidence::Low, "{verdict}");
+                assert!(
+                    f.confidence != Confidence::Low || demotable,
+                    "{verdict}"
+                );
             }
             Kind::ChiNumber => {
                 assert!(chi && !nhs && !hc, "{verdict}");
                 assert!(!f.synthetic, "{verdict}");
-                assert_eq!(
-                    f.confidence == Confidence::Low,
-                    mod10_only,
-                    "{verdict}"
-                );
+                // Modulus-10-only numbers are always `low`; others only
+                // when a CSV column demotes them.
+                if mod10_only {
+                    assert_eq!(f.confidence, Confidence::Low, "{verdict}");
+                } else {
+                    assert!(
+                        f.confidence != Confidence::Low || demotable,
+                        "{verdict}"
+                    );
+                }
             }
             other => panic!("finding {i}: unknown kind {other}"),
         }
