@@ -1343,25 +1343,8 @@ const OBX_TESTS: &[(&str, &str, &str, u64, u64)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::tests::digit_runs;
     use crate::gen::{mod10_valid, mod11_valid};
-
-    /// Maximal runs of ASCII digits, as `(start, end)`.
-    fn digit_runs(b: &[u8]) -> Vec<(usize, usize)> {
-        let mut runs = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i].is_ascii_digit() {
-                let start = i;
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                runs.push((start, i));
-            } else {
-                i += 1;
-            }
-        }
-        runs
-    }
 
     /// The ten digits of every identifier-shaped number: a run of exactly
     /// ten digits, or runs of 3, 3 and 4 digits joined by one separator

@@ -612,8 +612,26 @@ impl Gen {
     }
 }
 
+/// Parses a byte size with an optional `K`, `M` or `G` suffix (powers of
+/// 1024), as the corpus generators take it: `256M` is 268,435,456.
+///
+/// # Errors
+///
+/// A message naming the text when it is not a size or overflows.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("SIZE `{s}` is not a size");
+    let (digits, shift) = match s.as_bytes().last() {
+        Some(b'K' | b'k') => (&s[..s.len() - 1], 10),
+        Some(b'M' | b'm') => (&s[..s.len() - 1], 20),
+        Some(b'G' | b'g') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1 << shift).ok_or_else(bad)
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -654,8 +672,20 @@ mod tests {
         assert_eq!(planted, first.planted + second.planted);
     }
 
-    /// Maximal runs of ASCII digits, as `(start, end)`.
-    fn digit_runs(b: &[u8]) -> Vec<(usize, usize)> {
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("1K"), Ok(1024));
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("17"), Ok(17));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+
+    /// Maximal runs of ASCII digits, as `(start, end)`. Shared with the
+    /// bench corpora's tests.
+    pub(crate) fn digit_runs(b: &[u8]) -> Vec<(usize, usize)> {
         let mut runs = Vec::new();
         let mut i = 0;
         while i < b.len() {

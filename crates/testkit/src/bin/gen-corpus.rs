@@ -18,12 +18,14 @@ const USAGE: &str = "usage: gen-corpus SIZE SEED > file\n  \
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = match args.as_slice() {
-        [size, seed] => parse_size(size).and_then(|size| {
-            let seed = seed
-                .parse::<u64>()
-                .map_err(|_| format!("SEED `{seed}` is not a number"))?;
-            Ok((size, seed))
-        }),
+        [size, seed] => {
+            caldicott_testkit::corpus::parse_size(size).and_then(|size| {
+                let seed = seed
+                    .parse::<u64>()
+                    .map_err(|_| format!("SEED `{seed}` is not a number"))?;
+                Ok((size, seed))
+            })
+        }
         _ => Err("expected two arguments".to_string()),
     };
     let (size, seed) = match parsed {
@@ -48,16 +50,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn parse_size(s: &str) -> Result<u64, String> {
-    let bad = || format!("SIZE `{s}` is not a size");
-    let (digits, shift) = match s.as_bytes().last() {
-        Some(b'K' | b'k') => (&s[..s.len() - 1], 10),
-        Some(b'M' | b'm') => (&s[..s.len() - 1], 20),
-        Some(b'G' | b'g') => (&s[..s.len() - 1], 30),
-        _ => (s, 0),
-    };
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    n.checked_mul(1 << shift).ok_or_else(bad)
 }
