@@ -305,6 +305,25 @@ pub fn result_json(
     )
 }
 
+/// The `main` of the bench binaries: prints `run`'s result line and exits
+/// 0, or prints its error with the usage and exits 2.
+pub fn finish_main(
+    name: &str,
+    usage: &str,
+    result: Result<String, String>,
+) -> std::process::ExitCode {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("{name}: {msg}\n{usage}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 /// Parses `--name value` style options after positional arguments: returns
 /// the positionals and a lookup of the options. A small helper so the
 /// binaries need no argument-parsing dependency.

@@ -21,16 +21,7 @@ const USAGE: &str = "usage: gen-bench-corpus SHAPE SIZE SEED FILE\n  \
                      SHAPE: web no-hit rare dense csv hl7 fhir binary mixed";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(msg) => {
-            eprintln!("gen-bench-corpus: {msg}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+    caldicott_benches::finish_main("gen-bench-corpus", USAGE, run())
 }
 
 fn run() -> Result<String, String> {
@@ -76,13 +67,6 @@ fn run() -> Result<String, String> {
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
-    let bad = || format!("SIZE `{s}` is not a size");
-    let (digits, shift) = match s.as_bytes().last() {
-        Some(b'K' | b'k') => (&s[..s.len() - 1], 10),
-        Some(b'M' | b'm') => (&s[..s.len() - 1], 20),
-        Some(b'G' | b'g') => (&s[..s.len() - 1], 30),
-        _ => (s, 0),
-    };
-    let n: usize = digits.parse().map_err(|_| bad())?;
-    n.checked_mul(1 << shift).ok_or_else(bad)
+    let n = caldicott_testkit::corpus::parse_size(s)?;
+    usize::try_from(n).map_err(|_| format!("SIZE `{s}` is too large"))
 }

@@ -17,16 +17,7 @@ const USAGE: &str = "usage: regex-baseline FILE [--runs N] [--pattern RE] \
                      [--shapes-only] [--tool NAME]";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(msg) => {
-            eprintln!("regex-baseline: {msg}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+    caldicott_benches::finish_main("regex-baseline", USAGE, run())
 }
 
 fn run() -> Result<String, String> {

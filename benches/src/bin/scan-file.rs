@@ -20,16 +20,7 @@ const USAGE: &str = "usage: scan-file FILE [--runs N] [--chunk BYTES] \
                      [--detectors SET] [--tool NAME]";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(msg) => {
-            eprintln!("scan-file: {msg}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+    caldicott_benches::finish_main("scan-file", USAGE, run())
 }
 
 fn run() -> Result<String, String> {
