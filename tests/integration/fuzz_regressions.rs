@@ -327,7 +327,7 @@ impl StreamInput {
     pub(crate) fn decode(data: &[u8]) -> StreamInput {
         let mut r = Reader(data);
         let flags = r.u8();
-        let mut kinds: Vec<Kind> = Kind::ALL
+        let mut kinds: Vec<Kind> = Kind::HEALTH_IDENTIFIERS
             .into_iter()
             .enumerate()
             .filter(|&(i, _)| flags & (1 << i) != 0)
@@ -389,6 +389,7 @@ impl StreamInput {
             extra_keywords,
             min_confidence,
             report_synthetic,
+            structure: true,
         };
         let mut hay = r.0.to_vec();
         let at = split % (hay.len() + 1);
@@ -414,6 +415,7 @@ impl fmt::Debug for StreamInput {
             c.min_confidence
         )?;
         writeln!(f, "        report_synthetic: {},", c.report_synthetic)?;
+        writeln!(f, "        structure: {},", c.structure)?;
         writeln!(f, "    }},")?;
         writeln!(f, "    chunks: vec!{:?},", self.chunks)?;
         writeln!(f, "    stop_after: {},", self.stop_after)?;

@@ -179,11 +179,14 @@ fn role_of(cell: &[u8]) -> Role {
         "transaction",
         "meeting",
         "epoch",
+        "visit",
+        "accession",
     ];
     if chi || hc || name.contains("nhs") {
         Role::Identifier { chi }
     } else if other_parts.iter().any(|p| name.contains(p))
-        || ["tel", "ts", "time", "telephone"].contains(&name.as_str())
+        || ["tel", "ts", "time", "telephone", "created"]
+            .contains(&name.as_str())
     {
         Role::Other
     } else {

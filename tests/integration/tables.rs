@@ -13,6 +13,41 @@ use crate::util::{plain, stream_chunks, stream_split, Plain};
 /// neither a digit, a letter, nor a separator, so it changes no verdict.
 const MAX_PAD: usize = 20;
 
+/// Files whose cases are whole structured documents (a CSV export, an HL7
+/// message, a FHIR resource, a DICOM file): recognised from their first
+/// bytes, so padded with newlines after them only.
+pub(crate) const STRUCTURED_FILES: [&str; 6] = [
+    "csv.toml",
+    "hl7.toml",
+    "fhir_json.toml",
+    "fhir_xml.toml",
+    "cda.toml",
+    "dicom.toml",
+];
+
+/// Filler for `case`: `(before, after)`, `pad` bytes each where allowed.
+fn filler(case: &TestCase, pad: usize) -> (Vec<u8>, Vec<u8>) {
+    if STRUCTURED_FILES.contains(&case.file.as_str()) {
+        (Vec::new(), vec![b'\n'; pad])
+    } else {
+        (vec![b'~'; pad], vec![b'~'; pad])
+    }
+}
+
+/// Findings in table order: by start, the longer (enclosing) first. The
+/// engine reports a record after the identifiers inside it; the tables
+/// list spans in the order their markers open.
+fn table_order(mut found: Vec<Plain>) -> Vec<Plain> {
+    found.sort_by(|a, b| {
+        (a.1, std::cmp::Reverse(a.2), &a.0).cmp(&(
+            b.1,
+            std::cmp::Reverse(b.2),
+            &b.0,
+        ))
+    });
+    found
+}
+
 fn expected(case: &TestCase, shift: u64) -> Vec<Plain> {
     case.expect
         .iter()
@@ -35,9 +70,10 @@ fn cases() -> Vec<TestCase> {
 }
 
 fn check(case: &TestCase, what: &str, want: &[Plain], got: &[Plain]) {
+    let got = table_order(got.to_vec());
     assert_eq!(
         want,
-        got,
+        &got[..],
         "\ncase {} ({}) via {what}\nhaystack: {:?}\n",
         case.name,
         case.file,
@@ -58,7 +94,16 @@ fn one_shot() {
 fn oracle_agrees_with_tables() {
     for case in cases() {
         let got = oracle::scan(&case.haystack, 300, 100);
-        check(&case, "oracle", &expected(&case, 0), &got);
+        let numbers: Vec<Plain> = expected(&case, 0)
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e.0.as_str(),
+                    "nhs_number" | "chi_number" | "hc_number"
+                )
+            })
+            .collect();
+        check(&case, "oracle", &numbers, &got);
     }
 }
 
@@ -91,10 +136,11 @@ fn padded_both_sides() {
     let engine = Engine::default();
     for case in cases() {
         for pad in 0..=MAX_PAD {
-            let mut hay = vec![b'~'; pad];
+            let (before, after) = filler(&case, pad);
+            let mut hay = before.clone();
             hay.extend_from_slice(&case.haystack);
-            hay.extend(std::iter::repeat_n(b'~', pad));
-            let want = expected(&case, pad as u64);
+            hay.extend_from_slice(&after);
+            let want = expected(&case, before.len() as u64);
             check(
                 &case,
                 &format!("pad {pad}"),
@@ -108,17 +154,17 @@ fn padded_both_sides() {
 }
 
 /// Large chunks take the stream's in-place path; a long filler prefix puts
-/// each case in the middle of one. Structured cases (csv.toml) depend on
-/// the input's first line, so they get filler after them only.
+/// each case in the middle of one. Structured cases depend on the input's
+/// first bytes, so they get filler after them only.
 #[test]
 fn inside_large_chunks() {
     let engine = Engine::default();
     for case in cases() {
-        let pad = if case.file == "csv.toml" { 0 } else { 5000 };
-        let mut hay = vec![b'~'; pad];
+        let (before, after) = filler(&case, 5000);
+        let mut hay = before.clone();
         hay.extend_from_slice(&case.haystack);
-        hay.extend(std::iter::repeat_n(b'~', 5000));
-        let want = expected(&case, pad as u64);
+        hay.extend_from_slice(&after);
+        let want = expected(&case, before.len() as u64);
         for sizes in [&[4096][..], &[3000, 7000], &[hay.len()]] {
             let got = plain(&stream_chunks(&engine, &hay, sizes));
             check(&case, &format!("large chunks {sizes:?}"), &want, &got);

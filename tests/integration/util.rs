@@ -21,6 +21,17 @@ pub(crate) fn plain(findings: &[Finding]) -> Vec<Plain> {
         .collect()
 }
 
+/// The plain form of the health-identifier findings only: what the
+/// oracle, which knows numbers but not structure, is compared with.
+pub(crate) fn health(findings: &[Finding]) -> Vec<Plain> {
+    let numbers: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.kind.is_health_identifier())
+        .cloned()
+        .collect();
+    plain(&numbers)
+}
+
 /// Streams `hay` through `engine` in chunks of the given sizes (cycled),
 /// then finishes.
 pub(crate) fn stream_chunks(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Keywords;
 use crate::error::BuildError;
 use crate::finding::{Confidence, Finding, Kind};
+use crate::notice::Notice;
 use crate::scan::{self, Region, ScanState};
 use crate::stream::Stream;
 
@@ -66,6 +67,10 @@ pub struct Config {
     pub min_confidence: Confidence,
     /// Report numbers from the never-issued 9xx ranges. Default: `true`.
     pub report_synthetic: bool,
+    /// Follow the structure of CSV, HL7 v2, FHIR, CDA and DICOM inputs:
+    /// fields corroborate or demote numbers, names and records are
+    /// reported. Default: `true`; `false` scans everything as plain text.
+    pub structure: bool,
 }
 
 impl Default for Config {
@@ -77,6 +82,7 @@ impl Default for Config {
             extra_keywords: Vec::new(),
             min_confidence: Confidence::Low,
             report_synthetic: true,
+            structure: true,
         }
     }
 }
@@ -84,11 +90,28 @@ impl Default for Config {
 /// Receives findings as a scan produces them (the push model of ripgrep's
 /// `Sink`). Return `false` to stop the scan.
 ///
-/// Implemented for `Vec<Finding>` (collects everything) and, through
-/// [`FnSink`], for closures.
+/// Implemented for `Vec<Finding>` (collects everything and ignores
+/// notices) and, through [`FnSink`], for closures.
+///
+/// # Order
+///
+/// Findings arrive in the order the scan decides them, which is the same
+/// for a one-shot scan and for a stream, whatever the chunking. Numbers,
+/// dates, postcodes and other shapes come in order of the position the
+/// scan recognises them at (for most, their `start`; for an email address,
+/// its `@`). A finding made from structure, a name or a record, comes when
+/// its field or record ends, so after the identifiers inside it.
 pub trait Sink {
-    /// Called once per finding, in increasing `start` order.
+    /// Called once per finding.
     fn finding(&mut self, finding: Finding) -> bool;
+
+    /// Called when the scan could not do something in full (a limit
+    /// reached, a structure abandoned); the scan goes on. The default
+    /// ignores it.
+    fn notice(&mut self, notice: Notice) -> bool {
+        let _ = notice;
+        true
+    }
 }
 
 impl Sink for Vec<Finding> {

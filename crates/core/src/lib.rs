@@ -72,6 +72,7 @@ mod context;
 mod engine;
 mod error;
 mod finding;
+mod notice;
 mod report;
 mod scan;
 mod stream;
@@ -85,13 +86,19 @@ pub use crate::engine::{
     MAX_KEYWORD_LEN,
 };
 pub use crate::error::{BuildError, StreamError};
-pub use crate::finding::{Confidence, Finding, Kind, Revealed};
+pub use crate::finding::{Confidence, Finding, Kind, RecordFormat, Revealed};
+pub use crate::notice::Notice;
 pub use crate::report::{
     Policy, Report, Tee, Thresholds, Verdict, MAX_DISTINCT_TRACKED,
 };
 pub use crate::scan::{HEX_TOKEN_LOOKAROUND, MAX_CANDIDATE_LEN};
 pub use crate::stream::{Stream, MAX_STREAM_BUFFER};
-pub use crate::structure::csv::{MAX_CSV_COLUMNS, MAX_CSV_HEADER_LEN};
+pub use crate::structure::csv::{
+    MAX_CSV_COLUMNS, MAX_CSV_HEADER_LEN, MAX_CSV_QUOTED_CELL,
+};
+pub use crate::structure::{
+    MAX_FIELD_VALUE_LEN, MAX_NESTING_DEPTH, STRUCTURE_LOOKAHEAD,
+};
 
 #[cfg(test)]
 mod tests;

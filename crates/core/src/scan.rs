@@ -13,8 +13,7 @@ use crate::context::Memo;
 use crate::detector::{classify, separator_at, Class, Digits};
 use crate::engine::{Inner, Sink};
 use crate::finding::{Confidence, Finding};
-use crate::structure::csv::CsvTracker;
-use crate::structure::FieldRole;
+use crate::structure::{FieldRole, Output, Structure, STRUCTURE_LOOKAHEAD};
 
 /// Longest candidate in bytes: 3-3-4 digits and two U+00A0 separators of two
 /// bytes each.
@@ -51,7 +50,10 @@ pub(crate) fn lookbehind(context_before: usize) -> usize {
 /// configured `context_after`: the candidate itself and its look-ahead.
 pub(crate) fn hold(context_after: usize) -> usize {
     MAX_CANDIDATE_LEN
-        + (context_after + 1).max(HEX_TOKEN_LOOKAROUND).max(SUFFIX_LOOKAHEAD)
+        + (context_after + 1)
+            .max(HEX_TOKEN_LOOKAROUND)
+            .max(SUFFIX_LOOKAHEAD)
+            .max(STRUCTURE_LOOKAHEAD)
 }
 
 /// A contiguous piece of the input.
@@ -70,7 +72,47 @@ pub(crate) struct Region<'h> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ScanState {
     pub(crate) memo: Memo,
-    pub(crate) csv: CsvTracker,
+    pub(crate) structure: Structure,
+    /// What the trackers found, on its way to the sink.
+    out: Output,
+}
+
+impl ScanState {
+    /// Advances the structure trackers to absolute offset `target` (and
+    /// ends them when `eof`), handing what they found to `sink`; `false`
+    /// if the sink asked to stop.
+    fn advance_structure(
+        &mut self,
+        engine: &Inner,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        eof: bool,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        if !engine.config.structure {
+            return true;
+        }
+        self.structure.advance(hay, base, target, &mut self.out);
+        if eof {
+            self.structure.finish(target, &mut self.out);
+        }
+        self.drain(engine, sink)
+    }
+
+    /// Hands the trackers' findings and notices to `sink`.
+    fn drain(&mut self, engine: &Inner, sink: &mut dyn Sink) -> bool {
+        let mut go_on = true;
+        for notice in self.out.notices.drain(..) {
+            go_on = go_on && sink.notice(notice);
+        }
+        for f in self.out.findings.drain(..) {
+            if go_on && engine.wants(f.kind, f.confidence, f.synthetic) {
+                go_on = sink.finding(f);
+            }
+        }
+        go_on
+    }
 }
 
 /// A candidate's written form.
@@ -98,11 +140,17 @@ pub(crate) fn scan_region(
     state: &mut ScanState,
     sink: &mut dyn Sink,
 ) -> bool {
-    let go_on = scan_candidates(engine, region, from, to, state, sink);
     // The trackers see every byte, in order, whether or not it held a
-    // candidate.
-    state.csv.advance(region.hay, region.base, region.base + to as u64);
-    go_on
+    // candidate; at the end of the input they report what is still open.
+    scan_candidates(engine, region, from, to, state, sink)
+        && state.advance_structure(
+            engine,
+            region.hay,
+            region.base,
+            region.base + to as u64,
+            region.eof && to == region.hay.len(),
+            sink,
+        )
 }
 
 /// The block loop of [`scan_region`].
@@ -156,10 +204,8 @@ fn scan_candidates(
             if run != 3 && run != 10 {
                 continue;
             }
-            if let Some(finding) = candidate(engine, region, p, run, state) {
-                if !sink.finding(finding) {
-                    return false;
-                }
+            if !candidate(engine, region, p, run, state, sink) {
+                return false;
             }
         }
         i += BLOCK;
@@ -285,10 +331,8 @@ pub(crate) fn scan_region_scalar(
             Some(off) => i += off,
         }
         let run = digit_run(&hay[i..]);
-        if let Some(finding) = candidate(engine, region, i, run, state) {
-            if !sink.finding(finding) {
-                return false;
-            }
+        if !candidate(engine, region, i, run, state, sink) {
+            return false;
         }
         i += run;
     }
@@ -301,22 +345,26 @@ fn digit_run(hay: &[u8]) -> usize {
     hay.iter().position(|b| !b.is_ascii_digit()).unwrap_or(hay.len())
 }
 
-/// Decides the digit run of length `run` starting at `p`.
+/// Decides the digit run of length `run` starting at `p`, handing a
+/// finding to `sink`; `false` if the sink asked to stop.
 fn candidate(
     engine: &Inner,
     region: Region<'_>,
     p: usize,
     run: usize,
     state: &mut ScanState,
-) -> Option<Finding> {
+    sink: &mut dyn Sink,
+) -> bool {
     let hay = region.hay;
-    let (form, end, digits) = shape(hay, p, run)?;
+    let Some((form, end, digits)) = shape(hay, p, run) else {
+        return true;
+    };
     if !boundaries_ok(hay, p, end, form) {
-        return None;
+        return true;
     }
     let class = classify(&digits);
     if class == Class::Invalid {
-        return None;
+        return true;
     }
     let config = &engine.config;
     // The context window, clipped to the input (the region holds it all).
@@ -328,8 +376,23 @@ fn candidate(
     let we = (end + config.context_after).min(hay.len());
     let context =
         engine.keywords.corroborate(hay, region.base, ws, we, &mut state.memo);
-    state.csv.advance(hay, region.base, region.base + p as u64);
-    let role = state.csv.role();
+    let base = region.base;
+    if !state.advance_structure(
+        engine,
+        hay,
+        base,
+        base + p as u64,
+        false,
+        sink,
+    ) {
+        return false;
+    }
+    let role = if engine.config.structure {
+        let after = &hay[end..(end + STRUCTURE_LOOKAHEAD).min(hay.len())];
+        state.structure.role(after)
+    } else {
+        FieldRole::None
+    };
     let (kind, confidence, synthetic) = match (class, role) {
         // The field names it: corroborated, whatever the words around.
         (Class::Valid { kind, synthetic }, FieldRole::Identifier { .. }) => {
@@ -339,7 +402,7 @@ fn candidate(
         (Class::Valid { kind, synthetic }, FieldRole::Other) => {
             (kind, Confidence::Low, synthetic)
         }
-        (Class::Valid { kind, synthetic }, FieldRole::None) => {
+        (Class::Valid { kind, synthetic }, _) => {
             let conf = if context.any {
                 Confidence::High
             } else {
@@ -353,13 +416,15 @@ fn candidate(
         (Class::ChiMod10, _) if context.chi => {
             (crate::Kind::ChiNumber, Confidence::Low, false)
         }
-        _ => return None,
+        _ => return true,
     };
-    if !engine.wants(kind, confidence, synthetic) {
-        return None;
+    if confidence >= Confidence::Medium {
+        state.structure.identifier_found();
     }
-    let base = region.base;
-    Some(Finding::new(
+    if !engine.wants(kind, confidence, synthetic) {
+        return true;
+    }
+    sink.finding(Finding::new(
         kind,
         base + p as u64,
         base + end as u64,

@@ -9,7 +9,19 @@ use std::path::Path;
 use serde::Deserialize;
 
 /// The kinds an expectation may name.
-pub const KINDS: &[&str] = &["nhs_number", "chi_number", "hc_number"];
+pub const KINDS: &[&str] = &[
+    "nhs_number",
+    "chi_number",
+    "hc_number",
+    "nino",
+    "postcode",
+    "date_of_birth",
+    "snomed_ct",
+    "icd10",
+    "nhs_email",
+    "person_name",
+    "clinical_record",
+];
 
 /// The confidences an expectation may name.
 pub const CONFIDENCES: &[&str] = &["low", "medium", "high"];
@@ -47,7 +59,7 @@ impl TestCase {
 /// One expected finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
-    /// `nhs_number`, `chi_number` or `hc_number`.
+    /// One of [`KINDS`]: `nhs_number`, `person_name`, `clinical_record`…
     pub kind: String,
     /// Byte offset of the first byte of the finding in the haystack.
     pub start: usize,
@@ -149,7 +161,7 @@ struct RawExpected {
 ///
 /// Fails when the TOML does not parse, has unknown fields, or a case has an
 /// empty or repeated name, an unknown kind or confidence, unbalanced,
-/// nested or empty markers, a bad `\x` escape (with `unescape = true`) or
+/// or empty markers, a bad `\x` escape (with `unescape = true`) or
 /// a number of marked spans different from the number of expectations.
 pub fn parse_table(
     file_name: &str,
@@ -228,20 +240,18 @@ fn strip_markers(
 ) -> Result<(Vec<u8>, Vec<Span>), String> {
     let mut out = Vec::with_capacity(src.len());
     let mut spans = Vec::new();
-    let mut open: Option<usize> = None;
+    // Markers nest (a record around the identifiers in it); spans are
+    // listed in the order their markers open.
+    let mut open: Vec<(usize, usize)> = Vec::new();
     let mut chars = src.char_indices();
     while let Some((at, c)) = chars.next() {
         match c {
             OPEN => {
-                if open.is_some() {
-                    return Err(format!(
-                        "nested `{OPEN}` at haystack byte {at}"
-                    ));
-                }
-                open = Some(out.len());
+                open.push((out.len(), spans.len()));
+                spans.push((out.len(), out.len()));
             }
             CLOSE => {
-                let Some(start) = open.take() else {
+                let Some((start, index)) = open.pop() else {
                     return Err(format!(
                         "`{CLOSE}` without `{OPEN}` at haystack byte {at}"
                     ));
@@ -249,7 +259,7 @@ fn strip_markers(
                 if start == out.len() {
                     return Err(format!("empty marked span at byte {at}"));
                 }
-                spans.push((start, out.len()));
+                spans[index] = (start, out.len());
             }
             '\\' if unescape && src[at + 1..].starts_with('x') => {
                 let hex = src.get(at + 2..at + 4).unwrap_or("");
@@ -273,7 +283,7 @@ fn strip_markers(
             }
         }
     }
-    if open.is_some() {
+    if !open.is_empty() {
         return Err(format!("`{OPEN}` is never closed"));
     }
     Ok((out, spans))
@@ -378,6 +388,20 @@ expect = [ { kind = "nhs_number", confidence = "medium" } ]
     }
 
     #[test]
+    fn nested_markers_list_spans_as_they_open() {
+        let case =
+            one("[[test]]\nname = \"n-010\"\nhaystack = 'a⟦b⟦cd⟧e⟧⟦f⟧'\n\
+             expect = [{kind = 'clinical_record', confidence = 'high'}, \
+             {kind = 'nhs_number', confidence = 'high'}, \
+             {kind = 'nino', confidence = 'medium'}]\n")
+            .unwrap();
+        let spans: Vec<_> =
+            case.expect.iter().map(|e| (e.start, e.end)).collect();
+        assert_eq!(spans, [(1, 5), (2, 4), (5, 6)]);
+        assert_eq!(case.expect[0].kind, "clinical_record");
+    }
+
+    #[test]
     fn no_unescape_keeps_backslashes() {
         let case = one(
             "[[test]]\nname = \"u-020\"\nhaystack = '\\x41'\nexpect = []\n",
@@ -396,12 +420,12 @@ expect = [ { kind = "nhs_number", confidence = "medium" } ]
             ),
             ("haystack = '⟦1'\nexpect = []", "never closed"),
             ("haystack = '1⟧'\nexpect = []", "without"),
-            ("haystack = '⟦⟦1⟧⟧'\nexpect = []", "nested"),
+            ("haystack = '⟦⟦1⟧⟧'\nexpect = []", "2 marked span(s)"),
             ("haystack = '⟦⟧'\nexpect = []", "empty marked span"),
             (
-                "haystack = '⟦1⟧'\nexpect = [{kind = 'nino', \
+                "haystack = '⟦1⟧'\nexpect = [{kind = 'nhs', \
                  confidence = 'low'}]",
-                "unknown kind `nino`",
+                "unknown kind `nhs`",
             ),
             (
                 "haystack = '⟦1⟧'\nexpect = [{kind = 'nhs_number', \

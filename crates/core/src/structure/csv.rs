@@ -3,12 +3,19 @@
 //! a column named for something else (an order id, a timestamp) demotes
 //! the numbers in it.
 //!
+//! Columns named for a date of birth or an address make dates and
+//! postcodes in them patient data; the values of name columns (`surname`,
+//! `forename`) are reported as `person_name`; each data row holding a
+//! health identifier is one `clinical_record`.
+//!
 //! The header is the first line of the input. It is a header when it has at
 //! least two cells and at least one cell has a role; otherwise the tracker
 //! goes dormant and costs nothing more. Rows are followed with quotes
 //! honoured (a delimiter or newline inside `"…"` does not split).
 
-use super::FieldRole;
+use super::{classify_name, FieldRole, FieldValue, NameRole, Output, Tracker};
+use crate::finding::{Confidence, Finding, Kind, RecordFormat};
+use crate::notice::Notice;
 
 /// Longest first line considered as a header. A header row is a few hundred
 /// bytes; a longer first line is not a CSV header, and buffering it is the
@@ -21,57 +28,19 @@ pub const MAX_CSV_HEADER_LEN: usize = 4096;
 #[allow(unreachable_pub)] // re-exported at the crate root
 pub const MAX_CSV_COLUMNS: usize = 512;
 
+/// Longest quoted cell followed. A quoted cell may hold newlines, so an
+/// unclosed quote would otherwise swallow the rest of the file into one
+/// cell; past this many bytes the quote is taken as malformed and the
+/// tracker stops (with a notice), leaving plain-text scanning.
+#[allow(unreachable_pub)] // re-exported at the crate root
+pub const MAX_CSV_QUOTED_CELL: usize = 64 * 1024;
+
 /// Delimiters tried, in order of preference on a tie.
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 
-/// Normalised header names (ASCII letters and digits, lower case) that
-/// name a CHI number column.
-const CHI_NAMES: [&str; 5] = ["chi", "chino", "chinumber", "chinum", "chiid"];
-
-/// Normalised header names that name an H&C number column.
-const HC_NAMES: [&str; 5] =
-    ["hcn", "hcno", "hcnumber", "hscnumber", "healthandcarenumber"];
-
-/// Parts of normalised header names that say a column holds something other
-/// than a health identifier.
-const OTHER_PARTS: [&str; 10] = [
-    "order",
-    "invoice",
-    "isbn",
-    "timestamp",
-    "phone",
-    "mobile",
-    "account",
-    "transaction",
-    "meeting",
-    "epoch",
-];
-
-/// Whole normalised header names that say the same.
-const OTHER_NAMES: [&str; 4] = ["tel", "ts", "time", "telephone"];
-
-/// The role of a header cell.
-pub(crate) fn role_of(cell: &[u8]) -> FieldRole {
-    let name: String = cell
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(|b| b.to_ascii_lowercase() as char)
-        .collect();
-    let chi = CHI_NAMES.contains(&name.as_str());
-    if chi || name.contains("nhs") || HC_NAMES.contains(&name.as_str()) {
-        FieldRole::Identifier { chi }
-    } else if OTHER_PARTS.iter().any(|p| name.contains(p))
-        || OTHER_NAMES.contains(&name.as_str())
-    {
-        FieldRole::Other
-    } else {
-        FieldRole::None
-    }
-}
-
 /// Parses a header line (without its newline): the delimiter and the
 /// columns' roles, or `None` when it is not a header with a role.
-pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<FieldRole>)> {
+pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<NameRole>)> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let count = |d: u8| line.iter().filter(|&&b| b == d).count();
     // The most frequent delimiter; the earliest in DELIMITERS on a tie.
@@ -80,12 +49,12 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<FieldRole>)> {
         return None;
     }
     let delim = DELIMITERS.into_iter().find(|&d| count(d) == best)?;
-    let roles: Vec<FieldRole> = line
+    let roles: Vec<NameRole> = line
         .split(|&b| b == delim)
         .take(MAX_CSV_COLUMNS)
-        .map(role_of)
+        .map(classify_name)
         .collect();
-    let useful = roles.iter().any(|r| *r != FieldRole::None);
+    let useful = roles.iter().any(|r| *r != NameRole::Field(FieldRole::None));
     (roles.len() >= 2 && useful).then_some((delim, roles))
 }
 
@@ -97,12 +66,33 @@ pub(crate) struct CsvTracker {
     state: State,
 }
 
+/// Following the rows of a CSV with a useful header.
+#[derive(Clone, Debug)]
+struct Rows {
+    delim: u8,
+    roles: Vec<NameRole>,
+    column: usize,
+    quoted: bool,
+    /// Where the current quoted stretch began, to bound it.
+    quote_start: u64,
+    /// Where the current row and cell began.
+    row_start: u64,
+    /// The current row holds a health identifier: it is a record.
+    row_has_identifier: bool,
+    /// The current cell's value, when its column holds names.
+    cell: FieldValue,
+    /// Span of the cell's value without whitespace and quotes.
+    cell_span: Option<(u64, u64)>,
+    /// The last byte seen, to tell a `\r\n` line end across advances.
+    last_byte: u8,
+}
+
 #[derive(Clone, Debug)]
 enum State {
     /// Collecting the first line.
     Header(Vec<u8>),
     /// Following rows of a CSV with a useful header.
-    Rows { delim: u8, roles: Vec<FieldRole>, column: usize, quoted: bool },
+    Rows(Box<Rows>),
     /// Not a CSV with a useful header: nothing more to do.
     Dormant,
 }
@@ -113,12 +103,75 @@ impl Default for CsvTracker {
     }
 }
 
-impl CsvTracker {
+impl Rows {
+    fn in_name_column(&self) -> bool {
+        self.roles.get(self.column) == Some(&NameRole::PersonName)
+    }
+
+    /// Takes the literal bytes `bytes` at absolute offset `at` into the
+    /// current cell, when it is a name cell.
+    fn take(&mut self, bytes: &[u8], at: u64) {
+        if bytes.is_empty() || !self.in_name_column() {
+            return;
+        }
+        self.cell.extend(bytes);
+        let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
+        let last = bytes.iter().rposition(|b| !b.is_ascii_whitespace());
+        if let (Some(f), Some(l)) = (first, last) {
+            let (f, l) = (at + f as u64, at + l as u64 + 1);
+            self.cell_span = Some(match self.cell_span {
+                Some((s, _)) => (s, l),
+                None => (f, l),
+            });
+        }
+    }
+
+    /// Ends the current cell.
+    fn end_cell(&mut self, out: &mut Output) {
+        if let (Some(value), Some((s, e))) = (self.cell.get(), self.cell_span)
+        {
+            out.findings.push(Finding::companion(
+                Kind::PersonName,
+                s,
+                e,
+                Confidence::High,
+                value,
+            ));
+        }
+        self.cell.clear();
+        self.cell_span = None;
+    }
+
+    /// Ends the current row at absolute offset `at` (its newline, or the
+    /// end of the input).
+    fn end_row(&mut self, at: u64, line_end_cr: bool, out: &mut Output) {
+        self.end_cell(out);
+        if self.row_has_identifier {
+            let end = if line_end_cr { at - 1 } else { at };
+            out.findings.push(Finding::record(
+                RecordFormat::Csv,
+                self.row_start,
+                end.max(self.row_start),
+            ));
+        }
+        self.row_has_identifier = false;
+        self.column = 0;
+        self.row_start = at + 1;
+    }
+}
+
+impl Tracker for CsvTracker {
     /// Looks at the bytes up to absolute offset `target`. `hay` starts at
     /// absolute offset `base` and must hold every byte from the tracker's
     /// position to `target` (the scan guarantees it: regions are contiguous
     /// and in order).
-    pub(crate) fn advance(&mut self, hay: &[u8], base: u64, target: u64) {
+    fn advance(
+        &mut self,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        out: &mut Output,
+    ) {
         if target <= self.pos || matches!(self.state, State::Dormant) {
             self.pos = self.pos.max(target);
             return;
@@ -127,6 +180,7 @@ impl CsvTracker {
         let from = (self.pos - base) as usize;
         let to = (target - base) as usize;
         let mut bytes = &hay[from..to];
+        let mut at = self.pos;
         self.pos = target;
         if let State::Header(line) = &mut self.state {
             match memchr::memchr(b'\n', bytes) {
@@ -143,38 +197,99 @@ impl CsvTracker {
                         Some((delim, roles))
                             if line.len() <= MAX_CSV_HEADER_LEN =>
                         {
-                            State::Rows {
+                            let row_start = at + nl as u64 + 1;
+                            State::Rows(Box::new(Rows {
                                 delim,
                                 roles,
                                 column: 0,
                                 quoted: false,
-                            }
+                                quote_start: 0,
+                                row_start,
+                                row_has_identifier: false,
+                                cell: FieldValue::default(),
+                                cell_span: None,
+                                last_byte: b'\n',
+                            }))
                         }
                         _ => State::Dormant,
                     };
                     bytes = &bytes[nl + 1..];
+                    at += nl as u64 + 1;
                 }
             }
         }
-        if let State::Rows { delim, column, quoted, .. } = &mut self.state {
-            for i in memchr::memchr3_iter(*delim, b'"', b'\n', bytes) {
-                match bytes[i] {
-                    b'"' => *quoted = !*quoted,
-                    b'\n' if !*quoted => *column = 0,
-                    b if b == *delim && !*quoted => *column += 1,
-                    _ => {}
+        let State::Rows(rows) = &mut self.state else {
+            return;
+        };
+        let mut last = 0;
+        for i in memchr::memchr3_iter(rows.delim, b'"', b'\n', bytes) {
+            rows.take(&bytes[last..i], at + last as u64);
+            last = i + 1;
+            let here = at + i as u64;
+            match bytes[i] {
+                b'"' => {
+                    rows.quoted = !rows.quoted;
+                    rows.quote_start = here;
                 }
+                b'\n' if !rows.quoted => {
+                    let before =
+                        if i > 0 { bytes[i - 1] } else { rows.last_byte };
+                    rows.end_row(here, before == b'\r', out);
+                }
+                b if b == rows.delim && !rows.quoted => {
+                    rows.end_cell(out);
+                    rows.column += 1;
+                }
+                _ => rows.take(&bytes[i..=i], here),
+            }
+        }
+        rows.take(&bytes[last..], at + last as u64);
+        if let Some(&b) = bytes.last() {
+            rows.last_byte = b;
+        }
+        if rows.quoted
+            && target - rows.quote_start > MAX_CSV_QUOTED_CELL as u64
+        {
+            out.notices.push(Notice::new(
+                rows.quote_start,
+                "csv",
+                "MAX_CSV_QUOTED_CELL",
+                format!(
+                    "a quoted cell ran past {MAX_CSV_QUOTED_CELL} bytes \
+                     without its closing quote; columns are no longer \
+                     followed"
+                ),
+            ));
+            self.state = State::Dormant;
+        }
+    }
+
+    fn finish(&mut self, end: u64, out: &mut Output) {
+        if let State::Rows(rows) = &mut self.state {
+            if end > rows.row_start {
+                rows.end_row(end, false, out);
             }
         }
     }
 
     /// The role of the field at the tracker's position.
-    pub(crate) fn role(&self) -> FieldRole {
+    fn role(&self, _after: &[u8]) -> FieldRole {
         match &self.state {
-            State::Rows { roles, column, .. } => {
-                roles.get(*column).copied().unwrap_or(FieldRole::None)
-            }
+            State::Rows(rows) => match rows.roles.get(rows.column) {
+                Some(NameRole::Field(role)) => *role,
+                _ => FieldRole::None,
+            },
             _ => FieldRole::None,
+        }
+    }
+
+    fn is_dormant(&self) -> bool {
+        matches!(self.state, State::Dormant)
+    }
+
+    fn identifier_found(&mut self) {
+        if let State::Rows(rows) = &mut self.state {
+            rows.row_has_identifier = true;
         }
     }
 }

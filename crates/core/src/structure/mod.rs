@@ -1,12 +1,42 @@
 //! Structure awareness: trackers that follow the shape of the input (a CSV
-//! export's columns, later HL7 segments and FHIR fields) byte by byte, so
-//! that a candidate can be judged by the field it sits in.
+//! export's columns, HL7 v2 segments and fields, JSON and XML element
+//! paths, DICOM data elements) byte by byte, so that a candidate can be
+//! judged by the field it sits in, and so that names and records, which
+//! have no shape of their own, can be found at all.
 //!
 //! Every tracker is a byte-sequential state machine with bounded state: the
-//! scan advances it to each candidate's start and to the end of each
-//! region, always in input order, so its answers never depend on chunking.
+//! scan advances it to each trigger position and to the end of each region,
+//! always in input order, so its answers never depend on chunking. A
+//! tracker recognises its format from the start of the input (a CSV header
+//! line, `{` or `[`, `<`, `MSH`, `DICM` at offset 128); on any other input,
+//! or when the input stops making sense as its format, it goes dormant and
+//! costs nothing more: malformed structure degrades to plain-text scanning.
 
 pub(crate) mod csv;
+pub(crate) mod dicom;
+pub(crate) mod hl7;
+pub(crate) mod json;
+pub(crate) mod xml;
+
+use crate::finding::Finding;
+use crate::notice::Notice;
+
+/// Longest field value a tracker keeps to report it (a person's name) or
+/// to judge other fields by (a FHIR `system` URI, a CDA `root` OID, an
+/// HL7 authority). Names and system URIs are tens of bytes; a longer
+/// value is not one of them, and the limit bounds each tracker's memory.
+pub const MAX_FIELD_VALUE_LEN: usize = 256;
+
+/// Deepest JSON or XML nesting followed. FHIR Bundles nest about ten
+/// levels; past the limit the tracker goes dormant (and says so), so a
+/// deeply nested document costs bounded memory.
+pub const MAX_NESTING_DEPTH: usize = 64;
+
+/// Bytes after a candidate's end that a tracker may read to judge it: the
+/// rest of its field, where the HL7 authority (`^^^NHS^NH`) or a FHIR
+/// `system` written after the `value` would be. Part of the scan's
+/// look-ahead, so streams see the same bytes as one-shot scans.
+pub const STRUCTURE_LOOKAHEAD: usize = 96;
 
 /// What the field around a candidate says about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,14 +44,277 @@ pub(crate) enum FieldRole {
     /// No structure, or a field that says nothing.
     None,
     /// A field named for a health identifier (a CSV column headed "NHS
-    /// Number"): corroborates any valid number in it.
+    /// Number", HL7 PID-3 with authority `NHS`, a FHIR identifier with an
+    /// NHS system, a CDA id with the NHS OID, DICOM PatientID):
+    /// corroborates any valid number in it.
     Identifier {
         /// The field names a CHI number, which is also CHI context for a
         /// Modulus-10-only number.
         chi: bool,
     },
     /// A field that says its value is something else (an order id, a
-    /// timestamp, an ISBN, a phone number): demotes a valid number to
-    /// `low`.
+    /// timestamp, an ISBN, a phone number, an HL7 message control id, a
+    /// visit number): demotes a valid number to `low`.
     Other,
+    /// A date-of-birth field (HL7 PID-7, FHIR `birthDate`, CDA
+    /// `birthTime`, DICOM PatientBirthDate, a DOB column): a date in it is
+    /// a `date_of_birth`.
+    BirthDate,
+    /// An address or postcode field: a postcode in it is patient data.
+    Address,
+    /// A coded clinical field (a SNOMED CT or ICD-10 coding): a code in it
+    /// is reported without a keyword nearby.
+    ClinicalCode,
+}
+
+/// What a field's name (a CSV header cell, a JSON key, an XML element or
+/// attribute name) says about its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameRole {
+    /// A role for numbers, dates and postcodes in the field.
+    Field(FieldRole),
+    /// The field holds a person's name: its value is a `person_name`.
+    PersonName,
+}
+
+/// Normalised names (ASCII letters and digits, lower case) that name a
+/// CHI number field.
+const CHI_NAMES: [&str; 5] = ["chi", "chino", "chinumber", "chinum", "chiid"];
+
+/// Normalised names that name an H&C number field.
+const HC_NAMES: [&str; 5] =
+    ["hcn", "hcno", "hcnumber", "hscnumber", "healthandcarenumber"];
+
+/// Parts of normalised names that say a field holds something other than a
+/// health identifier.
+const OTHER_PARTS: [&str; 12] = [
+    "order",
+    "invoice",
+    "isbn",
+    "timestamp",
+    "phone",
+    "mobile",
+    "account",
+    "transaction",
+    "meeting",
+    "epoch",
+    "visit",
+    "accession",
+];
+
+/// Whole normalised names that say the same.
+const OTHER_NAMES: [&str; 5] = ["tel", "ts", "time", "telephone", "created"];
+
+/// Whole normalised names of date-of-birth fields.
+const BIRTH_NAMES: [&str; 6] = [
+    "dob",
+    "dateofbirth",
+    "birthdate",
+    "birthday",
+    "patientbirthdate",
+    "birthtime",
+];
+
+/// Parts of normalised names of address fields.
+const ADDRESS_PARTS: [&str; 3] = ["postcode", "postalcode", "address"];
+
+/// Whole normalised names of person-name fields. `name` alone is not one:
+/// products and files have names too.
+const PERSON_NAMES: [&str; 10] = [
+    "surname",
+    "forename",
+    "forenames",
+    "firstname",
+    "lastname",
+    "givenname",
+    "familyname",
+    "patientname",
+    "fullname",
+    "middlename",
+];
+
+/// What a field's name says about its values; `raw` is the name as
+/// written (`NHS Number`, `orderId`, `date_of_birth`).
+pub(crate) fn classify_name(raw: &[u8]) -> NameRole {
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for &b in raw.iter().filter(|b| b.is_ascii_alphanumeric()) {
+        if len == buf.len() {
+            break;
+        }
+        buf[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    // ASCII by construction.
+    let name = std::str::from_utf8(&buf[..len]).unwrap_or("");
+    let chi = CHI_NAMES.contains(&name);
+    let field = if chi || name.contains("nhs") || HC_NAMES.contains(&name) {
+        FieldRole::Identifier { chi }
+    } else if OTHER_PARTS.iter().any(|p| name.contains(p))
+        || OTHER_NAMES.contains(&name)
+    {
+        FieldRole::Other
+    } else if BIRTH_NAMES.contains(&name) {
+        FieldRole::BirthDate
+    } else if ADDRESS_PARTS.iter().any(|p| name.contains(p)) {
+        FieldRole::Address
+    } else if PERSON_NAMES.contains(&name) {
+        return NameRole::PersonName;
+    } else {
+        FieldRole::None
+    };
+    NameRole::Field(field)
+}
+
+/// Bounded collection of a field's value.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FieldValue {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl FieldValue {
+    /// Starts a new value.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.overflowed = false;
+    }
+
+    /// Appends bytes, up to [`MAX_FIELD_VALUE_LEN`].
+    pub(crate) fn extend(&mut self, bytes: &[u8]) {
+        let room = MAX_FIELD_VALUE_LEN - self.bytes.len();
+        if bytes.len() > room {
+            self.overflowed = true;
+        }
+        self.bytes.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    /// The value, trimmed of whitespace, or `None` when it was longer than
+    /// [`MAX_FIELD_VALUE_LEN`] (not a name or a URI) or is empty.
+    pub(crate) fn get(&self) -> Option<&[u8]> {
+        let v = self.bytes.trim_ascii();
+        (!self.overflowed && !v.is_empty()).then_some(v)
+    }
+}
+
+/// What every tracker does. The scan calls `advance` with strictly
+/// increasing targets, then `finish` once at the end of the input.
+pub(crate) trait Tracker {
+    /// Follows the bytes from the tracker's position up to absolute offset
+    /// `target`, pushing any finding that completes (a name whose field
+    /// ended, a record that closed) to `out`. `hay` starts at absolute
+    /// offset `base` and holds every byte from the tracker's position to
+    /// `target`.
+    fn advance(
+        &mut self,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        out: &mut Output,
+    );
+
+    /// The input ended at absolute offset `end` (the tracker has seen every
+    /// byte): report what is still open (an HL7 message, a DICOM file).
+    fn finish(&mut self, end: u64, out: &mut Output);
+
+    /// The role of the field at the tracker's position, for a candidate
+    /// followed by `after` (up to [`STRUCTURE_LOOKAHEAD`] bytes from the
+    /// candidate's end, fewer at the end of the input).
+    fn role(&self, after: &[u8]) -> FieldRole;
+
+    /// Whether the tracker has given up on this input (not its format, or
+    /// malformed): it will neither report nor judge anything again.
+    fn is_dormant(&self) -> bool;
+
+    /// The scan found a corroborated or uncorroborated (not demoted)
+    /// health identifier at the tracker's position. CSV rows use it to
+    /// count records.
+    fn identifier_found(&mut self) {}
+}
+
+/// Where trackers put what they find: findings, and notices of limits
+/// reached.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Output {
+    /// Findings, in the order they completed.
+    pub(crate) findings: Vec<Finding>,
+    /// Limits reached and structure abandoned.
+    pub(crate) notices: Vec<Notice>,
+}
+
+/// Whether `b`, at absolute offset `pos`, may come before the first
+/// significant byte of a structured input: ASCII whitespace, the MLLP
+/// start byte (0x0B) and a UTF-8 byte-order mark at offsets 0–2.
+pub(crate) fn is_leading_filler(b: u8, pos: u64) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B)
+        || (pos < 3 && b == [0xEF, 0xBB, 0xBF][pos as usize])
+}
+
+/// All the trackers, advanced together.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Structure {
+    pub(crate) dicom: dicom::DicomTracker,
+    pub(crate) hl7: hl7::Hl7Tracker,
+    pub(crate) json: json::JsonTracker,
+    pub(crate) xml: xml::XmlTracker,
+    pub(crate) csv: csv::CsvTracker,
+}
+
+impl Structure {
+    /// The trackers, most specific format first: the first that has a
+    /// role for a field decides it.
+    fn trackers(&mut self) -> [&mut dyn Tracker; 5] {
+        [
+            &mut self.dicom,
+            &mut self.hl7,
+            &mut self.json,
+            &mut self.xml,
+            &mut self.csv,
+        ]
+    }
+
+    /// Advances every live tracker to `target`.
+    pub(crate) fn advance(
+        &mut self,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        out: &mut Output,
+    ) {
+        for t in self.trackers() {
+            if !t.is_dormant() {
+                t.advance(hay, base, target, out);
+            }
+        }
+    }
+
+    /// Ends the input at `end`.
+    pub(crate) fn finish(&mut self, end: u64, out: &mut Output) {
+        for t in self.trackers() {
+            if !t.is_dormant() {
+                t.finish(end, out);
+            }
+        }
+    }
+
+    /// The role of the field at the trackers' position.
+    pub(crate) fn role(&self, after: &[u8]) -> FieldRole {
+        let trackers: [&dyn Tracker; 5] =
+            [&self.dicom, &self.hl7, &self.json, &self.xml, &self.csv];
+        trackers
+            .into_iter()
+            .filter(|t| !t.is_dormant())
+            .map(|t| t.role(after))
+            .find(|r| *r != FieldRole::None)
+            .unwrap_or(FieldRole::None)
+    }
+
+    /// Tells the trackers a health identifier was found at their position.
+    pub(crate) fn identifier_found(&mut self) {
+        for t in self.trackers() {
+            if !t.is_dormant() {
+                t.identifier_found();
+            }
+        }
+    }
 }
