@@ -33,15 +33,17 @@ class Case:
 
 def _strip_markers(text: str, unescape: bool) -> tuple[bytes, list[tuple[int, int]]]:
     out = bytearray()
+    # Markers nest (a record around the identifiers in it); spans are listed
+    # in the order their markers open.
     spans: list[tuple[int, int]] = []
-    start = None
+    open_: list[int] = []
     for piece in re.split(f"([{OPEN}{CLOSE}])", text):
         if piece == OPEN:
-            start = len(out)
+            open_.append(len(spans))
+            spans.append((len(out), len(out)))
         elif piece == CLOSE:
-            assert start is not None
-            spans.append((start, len(out)))
-            start = None
+            index = open_.pop()
+            spans[index] = (spans[index][0], len(out))
         else:
             raw = piece.encode()
             if unescape:

@@ -14,7 +14,9 @@ CASES = load()
 
 
 def plain(findings: list[caldicott.Finding]) -> list[Expected]:
-    return [Expected(f.kind, f.start, f.end, f.confidence, f.synthetic) for f in findings]
+    """Findings in table order: by start, an enclosing record first."""
+    found = [Expected(f.kind, f.start, f.end, f.confidence, f.synthetic) for f in findings]
+    return sorted(found, key=lambda e: (e.start, -e.end, e.kind))
 
 
 def stream_chunks(engine: caldicott.Engine, data: bytes, sizes: list[int]) -> list[caldicott.Finding]:
