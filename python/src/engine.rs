@@ -141,12 +141,19 @@ impl PyEngine {
         let found = py.detach(|| -> std::io::Result<Vec<PyFinding>> {
             let mut file = std::fs::File::open(&path)?;
             let mut out = Vec::new();
-            caldicott_io::scan_reader(engine, &mut file, &mut |f, pos| {
-                let mut finding = PyFinding::new(f);
-                finding.position = Some((pos.line, pos.column));
-                out.push(finding);
-                Ok(())
-            })?;
+            caldicott_io::scan_reader(
+                engine,
+                &mut file,
+                &mut |f, pos| {
+                    let mut finding = PyFinding::new(f);
+                    finding.position = Some((pos.line, pos.column));
+                    out.push(finding);
+                    Ok(())
+                },
+                // Notices reach Python through `assess` and a stream's
+                // report; `scan_file` returns findings only.
+                &mut |_| Ok(()),
+            )?;
             Ok(out)
         });
         found.map_err(io_error)

@@ -91,7 +91,7 @@ fn structured(hay: &[u8]) -> bool {
     matches!(body.first(), Some(b'{' | b'[' | b'<' | 0x0B))
         || body.starts_with(b"MSH")
         || hay.get(128..132) == Some(b"DICM")
-        || hay.iter().any(|&b| b == 0x0B)
+        || hay.contains(&0x0B)
 }
 
 /// The properties of findings other than health identifiers: in bounds,

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use caldicott_core::{Finding, Policy, Report, Verdict};
+use caldicott_core::{Finding, Notice, Policy, Report, Verdict};
 use caldicott_io::Position;
 use serde::Serialize;
 
@@ -78,6 +78,33 @@ impl Printer {
 }
 
 #[derive(Serialize)]
+struct JsonNotice<'a> {
+    r#type: &'static str,
+    path: &'a str,
+    #[serde(flatten)]
+    notice: &'a Notice,
+}
+
+impl Printer {
+    /// Writes a notice: something the scan of `path` could not do in full.
+    pub(crate) fn write_notice(
+        &self,
+        out: &mut impl Write,
+        path: &str,
+        notice: &Notice,
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Human => writeln!(out, "{path}: notice: {notice}"),
+            Format::Json => {
+                let j = JsonNotice { r#type: "notice", path, notice };
+                serde_json::to_writer(&mut *out, &j)?;
+                out.write_all(b"\n")
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
 struct JsonVerdict<'a> {
     r#type: &'static str,
     path: &'a str,
@@ -103,12 +130,15 @@ impl Printer {
                 writeln!(
                     out,
                     "{path}: verdict {verdict} (policy {}; {} findings, {}{} \
-                     distinct identifiers counted, {} synthetic)",
+                     distinct identifiers counted, {} synthetic, {} \
+                     clinical records, {} notices)",
                     policy.name,
                     report.findings(),
                     report.distinct_total(),
                     saturated,
                     report.synthetic(),
+                    report.records_total(),
+                    report.notices(),
                 )
             }
             Format::Json => {

@@ -197,17 +197,31 @@ fn scan_reader(
     let mut count = 0;
     let mut report = settings.policy.as_ref().map(Report::for_policy);
     let engine = &settings.engine;
-    let result = caldicott_io::scan_reader(engine, reader, &mut |f, pos| {
-        if let Some(r) = report.as_mut() {
-            r.add(&f);
-        }
-        printer.write(&mut out, name, pos, &f)?;
-        count += 1;
-        if out.len() >= OUTPUT_FLUSH_BYTES {
-            flush(&mut out, stdout)?;
-        }
-        Ok(())
-    });
+    // Both callbacks write to `out` and the report; they take turns.
+    let shared = std::cell::RefCell::new((&mut out, &mut report));
+    let result = caldicott_io::scan_reader(
+        engine,
+        reader,
+        &mut |f, pos| {
+            let (out, report) = &mut *shared.borrow_mut();
+            if let Some(r) = report.as_mut() {
+                r.add(&f);
+            }
+            printer.write(out, name, pos, &f)?;
+            count += 1;
+            if out.len() >= OUTPUT_FLUSH_BYTES {
+                flush(out, stdout)?;
+            }
+            Ok(())
+        },
+        &mut |notice| {
+            let (out, report) = &mut *shared.borrow_mut();
+            if let Some(r) = report.as_mut() {
+                r.add_notice(&notice);
+            }
+            printer.write_notice(out, name, &notice)
+        },
+    );
     // A read error leaves the verdict undecided: the input was not seen
     // whole, so no verdict line is printed for it.
     let verdict = match (&settings.policy, &report, &result) {

@@ -338,7 +338,7 @@ fn verdicts_per_input_and_exit_status() {
     let bulk = write(
         dir.path(),
         "bulk.csv",
-        format!("nhs_number\n{}\n", ids.join("\n")).as_bytes(),
+        format!("nhs_number,note\n{},\n", ids.join(",\n")).as_bytes(),
     );
     let test_data = write(
         dir.path(),
@@ -349,7 +349,7 @@ fn verdicts_per_input_and_exit_status() {
     let out = caldicott(&["scan", "--verdict", &one], b"");
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).ends_with(&format!(
-        "{one}: verdict allow (policy default; 1 findings, 1 distinct identifiers counted, 0 synthetic)\n"
+        "{one}: verdict allow (policy default; 1 findings, 1 distinct identifiers counted, 0 synthetic, 0 clinical records, 0 notices)\n"
     )), "{}", stdout(&out));
     assert_eq!(
         caldicott(&["scan", "--verdict", &two], b"").status.code(),
@@ -370,15 +370,58 @@ fn verdicts_per_input_and_exit_status() {
     let out =
         caldicott(&["scan", "--verdict", "--format", "json", &bulk], b"");
     let lines = json_lines(&out);
-    assert_eq!(lines.len(), 13);
-    assert!(lines[..12].iter().all(|v| v["type"] == "finding"));
-    let v = &lines[12];
+    // Each row: its number, then the row as a clinical record.
+    assert_eq!(lines.len(), 25);
+    assert!(lines[..24].iter().all(|v| v["type"] == "finding"));
+    for pair in lines[..24].chunks(2) {
+        assert_eq!(pair[0]["kind"], "nhs_number");
+        assert_eq!(pair[1]["kind"], "clinical_record");
+        assert_eq!(pair[1]["format"], "csv");
+        assert_eq!(pair[1]["masked"], "csv record");
+        assert_eq!(pair[0]["line"], pair[1]["line"]);
+        assert_eq!(pair[1]["column"], 1);
+    }
+    let v = &lines[24];
     assert_eq!(
         (v["type"].as_str(), v["verdict"].as_str(), v["policy"].as_str()),
         (Some("verdict"), Some("block"), Some("default"))
     );
     assert_eq!(v["report"]["distinct"]["nhs_number"], 12);
     assert_eq!(v["report"]["by_kind"]["nhs_number"]["high"], 12);
+    assert_eq!(v["report"]["records"]["csv"], 12);
+}
+
+#[test]
+fn notices_are_printed_and_counted() {
+    // An unclosed quote running past MAX_CSV_QUOTED_CELL: the CSV tracker
+    // gives up on the columns, and says so.
+    let mut data = b"nhs_number,order_id\n\"".to_vec();
+    data.extend(std::iter::repeat_n(
+        b'x',
+        caldicott_core::MAX_CSV_QUOTED_CELL + 1,
+    ));
+    let out = caldicott(&["scan", "--verdict", "--format", "json"], &data);
+    let lines = json_lines(&out);
+    let notice = lines.iter().find(|v| v["type"] == "notice").unwrap();
+    assert_eq!(notice["source"], "csv");
+    assert_eq!(notice["limit"], "MAX_CSV_QUOTED_CELL");
+    assert_eq!(notice["offset"], 20);
+    assert_eq!(notice["path"], "<stdin>");
+    let verdict = lines.last().unwrap();
+    assert_eq!(verdict["report"]["notices"]["csv:MAX_CSV_QUOTED_CELL"], 1);
+    let out = caldicott(&["scan"], &data);
+    assert!(
+        stdout(&out).starts_with("<stdin>: notice: csv at byte 20: "),
+        "{}",
+        stdout(&out)
+    );
+    let strict = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(strict.path(), b"[block]\non_notice = true\n").unwrap();
+    let out = caldicott(
+        &["scan", "--policy", strict.path().to_str().unwrap()],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(3), "fail closed on a notice");
 }
 
 #[test]

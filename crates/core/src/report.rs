@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Sink;
 use crate::error::BuildError;
-use crate::finding::{Confidence, Finding, Kind};
+use crate::finding::{Confidence, Finding, Kind, RecordFormat};
+use crate::notice::Notice;
 
 /// Distinct identifiers counted exactly per kind. Each is kept as a 64-bit
 /// keyed hash (8 bytes plus set overhead), so a report holds at most about
@@ -51,6 +52,11 @@ pub struct Report {
     min_confidence: Confidence,
     /// Whether synthetic numbers are distinct-counted.
     count_synthetic: bool,
+    /// Clinical records per format.
+    records: BTreeMap<RecordFormat, u64>,
+    /// Notices per source and limit (bounded: both are `&'static str`
+    /// names from a fixed set).
+    notices: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 impl Default for Report {
@@ -80,6 +86,8 @@ impl Report {
             keys: RandomState::new(),
             min_confidence: policy.min_confidence,
             count_synthetic: policy.count_synthetic,
+            records: BTreeMap::new(),
+            notices: BTreeMap::new(),
         }
     }
 
@@ -89,6 +97,10 @@ impl Report {
             .counts
             .entry((f.kind, f.confidence, f.synthetic))
             .or_insert(0) += 1;
+        if let Some(format) = f.format {
+            *self.records.entry(format).or_insert(0) += 1;
+            return;
+        }
         if f.confidence < self.min_confidence
             || (f.synthetic && !self.count_synthetic)
         {
@@ -133,9 +145,34 @@ impl Report {
         self.distinct.get(&kind).map_or(0, |s| s.len() as u64)
     }
 
-    /// Distinct identifiers of every kind that count towards the verdict.
+    /// Distinct health identifiers (NHS, CHI and H&C numbers together)
+    /// that count towards the verdict.
     pub fn distinct_total(&self) -> u64 {
-        self.distinct.values().map(|s| s.len() as u64).sum()
+        self.distinct
+            .iter()
+            .filter(|(k, _)| k.is_health_identifier())
+            .map(|(_, s)| s.len() as u64)
+            .sum()
+    }
+
+    /// Clinical records of `format` (spec §5).
+    pub fn records(&self, format: RecordFormat) -> u64 {
+        self.records.get(&format).copied().unwrap_or(0)
+    }
+
+    /// Clinical records of every format.
+    pub fn records_total(&self) -> u64 {
+        self.records.values().sum()
+    }
+
+    /// Records a [`Notice`]: a limit reached or a structure abandoned.
+    pub fn add_notice(&mut self, notice: &Notice) {
+        *self.notices.entry((notice.source, notice.limit)).or_insert(0) += 1;
+    }
+
+    /// Notices received: limits reached, structures abandoned.
+    pub fn notices(&self) -> u64 {
+        self.notices.values().sum()
     }
 
     /// Whether more than [`MAX_DISTINCT_TRACKED`] distinct identifiers of
@@ -164,12 +201,21 @@ impl Serialize for Report {
             .iter()
             .map(|(k, set)| (k.as_str(), set.len() as u64))
             .collect();
-        let mut m = s.serialize_map(Some(5))?;
+        let records: BTreeMap<&str, u64> =
+            self.records.iter().map(|(f, n)| (f.as_str(), *n)).collect();
+        let notices: BTreeMap<String, u64> = self
+            .notices
+            .iter()
+            .map(|((source, limit), n)| (format!("{source}:{limit}"), *n))
+            .collect();
+        let mut m = s.serialize_map(Some(7))?;
         m.serialize_entry("findings", &self.findings())?;
         m.serialize_entry("synthetic", &self.synthetic())?;
         m.serialize_entry("by_kind", &by_kind)?;
         m.serialize_entry("distinct", &distinct)?;
         m.serialize_entry("distinct_saturated", &self.saturated)?;
+        m.serialize_entry("records", &records)?;
+        m.serialize_entry("notices", &notices)?;
         m.end()
     }
 }
@@ -177,6 +223,11 @@ impl Serialize for Report {
 impl Sink for Report {
     fn finding(&mut self, finding: Finding) -> bool {
         self.add(&finding);
+        true
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.add_notice(&notice);
         true
     }
 }
@@ -198,6 +249,11 @@ impl Sink for Tee<'_> {
     fn finding(&mut self, finding: Finding) -> bool {
         self.report.add(&finding);
         self.inner.finding(finding)
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.report.add_notice(&notice);
+        self.inner.notice(notice)
     }
 }
 
@@ -238,15 +294,21 @@ impl Serialize for Verdict {
     }
 }
 
-/// When a verdict is reached: distinct identifiers at or above a count,
-/// in total or for one kind. Unset fields never trigger.
+/// When a verdict is reached: distinct identifiers or clinical records at
+/// or above a count, or any notice. Unset fields never trigger.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
-    /// Distinct identifiers of all kinds together.
+    /// Distinct health identifiers (NHS, CHI, H&C numbers) together.
     pub distinct: Option<u64>,
-    /// Distinct identifiers of one kind.
+    /// Distinct identifiers of one kind (any kind: `nino`, `postcode`…).
     pub distinct_by_kind: BTreeMap<Kind, u64>,
+    /// Clinical records of every format together.
+    pub records: Option<u64>,
+    /// Set to `true` to reach this verdict on any [`Notice`]: an input the
+    /// engine could not fully inspect (a limit reached, a structure
+    /// abandoned).
+    pub on_notice: bool,
 }
 
 impl Thresholds {
@@ -256,6 +318,8 @@ impl Thresholds {
                 .distinct_by_kind
                 .iter()
                 .any(|(&k, &n)| report.distinct(k) >= n)
+            || self.records.is_some_and(|n| report.records_total() >= n)
+            || (self.on_notice && report.notices() > 0)
     }
 }
 
@@ -277,14 +341,23 @@ impl Thresholds {
 ///   same way, and Snort's sensitive-data preprocessor alerts on a
 ///   per-session count; counting distinct values rather than instances
 ///   keeps repetition from tripping the block.
+/// * Clinical records (an HL7 message, a FHIR Patient, a CSV row with an
+///   identifier…) count the same way: `alert` at 2, `block` at 10. A
+///   record carries a patient's data even when its identifier was not
+///   recognised.
+/// * Notices (an input not fully inspected) do not change the verdict by
+///   default; set `on_notice = true` under `[alert]` or `[block]` for a
+///   fail-closed policy.
 ///
 /// ```toml
 /// min_confidence = "medium"
 /// count_synthetic = false
 /// [alert]
 /// distinct = 2
+/// records = 2
 /// [block]
 /// distinct = 10
+/// records = 10
 /// distinct_by_kind = { chi_number = 5 }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,8 +381,16 @@ impl Default for Policy {
             name: "default".to_string(),
             min_confidence: Confidence::Medium,
             count_synthetic: false,
-            alert: Thresholds { distinct: Some(2), ..Thresholds::default() },
-            block: Thresholds { distinct: Some(10), ..Thresholds::default() },
+            alert: Thresholds {
+                distinct: Some(2),
+                records: Some(2),
+                ..Thresholds::default()
+            },
+            block: Thresholds {
+                distinct: Some(10),
+                records: Some(10),
+                ..Thresholds::default()
+            },
         }
     }
 }
@@ -335,6 +416,10 @@ impl Policy {
                         MAX_DISTINCT_TRACKED as u64,
                     ));
                 }
+            }
+            // Records are counted exactly, however many: only 0 is wrong.
+            if t.records == Some(0) {
+                return Err(BuildError::policy_threshold(which, 0, u64::MAX));
             }
         }
         Ok(())

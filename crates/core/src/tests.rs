@@ -286,6 +286,7 @@ fn min_confidence_and_per_kind_thresholds() {
     policy.block = Thresholds {
         distinct: None,
         distinct_by_kind: [(Kind::NhsNumber, 2)].into_iter().collect(),
+        ..Thresholds::default()
     };
     let ids = synthetic_numbers(2);
     // Medium confidence (no keyword): counted, but not distinct-counted.
@@ -313,7 +314,7 @@ fn report_serialises_counts_never_values() {
     let json = serde_json::to_string(&r).unwrap();
     assert_eq!(
         json,
-        r#"{"findings":3,"synthetic":3,"by_kind":{"nhs_number":{"high":3}},"distinct":{"nhs_number":2},"distinct_saturated":false}"#
+        r#"{"findings":3,"synthetic":3,"by_kind":{"nhs_number":{"high":3}},"distinct":{"nhs_number":2},"distinct_saturated":false,"records":{},"notices":{}}"#
     );
     assert!(!json.contains("5919") && !format!("{r:?}").contains("5919"));
 }
@@ -356,4 +357,75 @@ fn tee_feeds_the_report_and_the_sink() {
     stream.finish(&mut report.tee(&mut out)).unwrap();
     assert_eq!(out.len(), 2);
     assert_eq!((report.findings(), report.distinct(Kind::NhsNumber)), (2, 1));
+}
+
+#[test]
+fn records_count_per_format_and_reach_thresholds() {
+    // Synthetic numbers do not count as identifiers by default, but the
+    // rows holding them are still records.
+    let export = |rows: usize| {
+        let mut csv = String::from("nhs_number,surname\n");
+        for id in synthetic_numbers(rows) {
+            csv.push_str(&format!("{id},Doe\n"));
+        }
+        csv
+    };
+    let policy = Policy::default();
+    for (rows, verdict) in
+        [(1, Verdict::Allow), (2, Verdict::Alert), (10, Verdict::Block)]
+    {
+        let r = report_of(&policy, &export(rows));
+        assert_eq!(r.records(RecordFormat::Csv), rows as u64);
+        assert_eq!(r.records_total(), rows as u64);
+        assert_eq!(r.distinct_total(), 0, "synthetic numbers do not count");
+        assert_eq!(policy.verdict(&r), verdict, "{rows} rows");
+    }
+    let zero = Policy {
+        block: Thresholds { records: Some(0), ..Thresholds::default() },
+        ..Policy::default()
+    };
+    assert!(zero.validate().is_err());
+}
+
+#[test]
+fn notices_are_counted_and_can_decide_a_verdict() {
+    // An unclosed quote longer than MAX_CSV_QUOTED_CELL: the CSV tracker
+    // gives up and says so.
+    let mut text = String::from("nhs_number,order_id\n\"");
+    text.push_str(&"x".repeat(MAX_CSV_QUOTED_CELL + 10));
+    let mut notices = Vec::new();
+    let mut findings = Vec::new();
+    Engine::default().scan_into(
+        text.as_bytes(),
+        &mut Collect { findings: &mut findings, notices: &mut notices },
+    );
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].limit, "MAX_CSV_QUOTED_CELL");
+    assert_eq!(notices[0].offset, 20);
+    let r = report_of(&Policy::default(), &text);
+    assert_eq!(r.notices(), 1);
+    assert_eq!(Policy::default().verdict(&r), Verdict::Allow);
+    let strict = Policy {
+        block: Thresholds { on_notice: true, ..Thresholds::default() },
+        ..Policy::default()
+    };
+    assert_eq!(strict.verdict(&r), Verdict::Block);
+}
+
+/// A sink that keeps findings and notices.
+struct Collect<'a> {
+    findings: &'a mut Vec<Finding>,
+    notices: &'a mut Vec<Notice>,
+}
+
+impl Sink for Collect<'_> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.findings.push(finding);
+        true
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.notices.push(notice);
+        true
+    }
 }

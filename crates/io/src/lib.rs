@@ -16,10 +16,15 @@
 //!
 //! let mut input: &[u8] = b"line one\nNHS 943 476 5919\n";
 //! let mut seen = Vec::new();
-//! let bytes = caldicott_io::scan_reader(&Engine::default(), &mut input, &mut |f, pos| {
-//!     seen.push((f.masked(), pos.line, pos.column));
-//!     Ok(())
-//! })?;
+//! let bytes = caldicott_io::scan_reader(
+//!     &Engine::default(),
+//!     &mut input,
+//!     &mut |f, pos| {
+//!         seen.push((f.masked(), pos.line, pos.column));
+//!         Ok(())
+//!     },
+//!     &mut |_notice| Ok(()),
+//! )?;
 //! assert_eq!(bytes, 26);
 //! assert_eq!(seen, vec![("*** *** 5919".to_string(), 2, 5)]);
 //! # Ok::<(), std::io::Error>(())
@@ -36,7 +41,7 @@ pub use crate::config::{
     MAX_CONFIG_FILE_SIZE,
 };
 
-use caldicott_core::{Engine, Finding};
+use caldicott_core::{Engine, Finding, Notice, Sink};
 
 /// Bytes per read. It must exceed the stream's delay (`Stream::max_delay`,
 /// at most about 4 KiB with the largest context window), so that every
@@ -52,7 +57,11 @@ const _: () = assert!(
 );
 
 /// Where a finding starts, for people: 1-based line and 1-based byte
-/// column (as `grep --column` counts).
+/// column (as `grep --column` counts). A finding made when a structure
+/// ends (a clinical record) whose start lies before the bytes still held
+/// (the last two reads, 64 KiB or more) gets the position of its end
+/// instead, except that a record starting at offset 0 is at 1:1: lines are
+/// counted as the input goes by, never kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
     /// 1-based line number (lines end at `\n`).
@@ -62,8 +71,9 @@ pub struct Position {
 }
 
 /// Streams everything `reader` yields through `engine` and calls
-/// `on_finding` with each finding, in order, and its position. Returns the
-/// number of bytes read.
+/// `on_finding` with each finding, in order, and its position, and
+/// `on_notice` with each [`Notice`] (a limit reached, a structure
+/// abandoned). Returns the number of bytes read.
 ///
 /// # Errors
 ///
@@ -75,12 +85,15 @@ pub fn scan_reader(
     engine: &Engine,
     reader: &mut dyn Read,
     on_finding: &mut dyn FnMut(Finding, Position) -> io::Result<()>,
+    on_notice: &mut dyn FnMut(Notice) -> io::Result<()>,
 ) -> io::Result<u64> {
     let mut stream = engine.stream();
     let mut lines = LineCounter::default();
     let (mut prev, mut cur) = (Vec::new(), vec![0u8; READ_CHUNK_SIZE]);
     let (mut prev_base, mut cur_base) = (0u64, 0u64);
-    let mut found: Vec<Finding> = Vec::new();
+    let mut found = Collected::default();
+    // The counter as it stood at `prev_base`, the oldest byte still held.
+    let mut held = LineCounter::default();
     let mut read_error;
     loop {
         let (n, error) = read_full(reader, &mut cur);
@@ -95,10 +108,29 @@ pub fn scan_reader(
         if done && read_error.is_none() {
             stream.finish(&mut found).map_err(io::Error::other)?;
         }
-        for f in found.drain(..) {
-            lines.advance(&prev, prev_base, f.start);
-            lines.advance(&cur[..n], cur_base, f.start);
-            let pos = lines.position(f.start);
+        for n in found.notices.drain(..) {
+            on_notice(n)?;
+        }
+        for f in found.findings.drain(..) {
+            let pos = if f.start >= lines.pos {
+                lines.advance(&prev, prev_base, f.start);
+                lines.advance(&cur[..n], cur_base, f.start);
+                lines.position(f.start)
+            } else {
+                // A finding made when its structure ended (a record, a
+                // name) starts behind the counter: count again from the
+                // start of the bytes still held, or, if it began before
+                // them, give the position of its end.
+                let mut again = held;
+                let at = if f.start >= prev_base { f.start } else { f.end };
+                again.advance(&prev, prev_base, at);
+                again.advance(&cur[..n], cur_base, at);
+                if f.start == 0 {
+                    Position { line: 1, column: 1 }
+                } else {
+                    again.position(at)
+                }
+            };
             on_finding(f, pos)?;
         }
         if done {
@@ -107,8 +139,10 @@ pub fn scan_reader(
                 None => Ok(cur_base + n as u64),
             };
         }
-        // No later finding starts before `cur_base` (see READ_CHUNK_SIZE).
+        // No later identifier starts before `cur_base` (see
+        // READ_CHUNK_SIZE); a record may, and is counted from `held`.
         lines.advance(&prev, prev_base, cur_base);
+        held = lines;
         std::mem::swap(&mut prev, &mut cur);
         cur.resize(READ_CHUNK_SIZE, 0);
         prev_base = cur_base;
@@ -116,9 +150,28 @@ pub fn scan_reader(
     }
 }
 
+/// Findings and notices from one push, in order of kind.
+#[derive(Debug, Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+}
+
+impl Sink for Collected {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.findings.push(finding);
+        true
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.notices.push(notice);
+        true
+    }
+}
+
 /// Counts lines as the input goes by, so a finding's line and column can be
 /// given without keeping the input.
-#[derive(Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct LineCounter {
     /// Offset up to which newlines have been counted.
     pos: u64,
@@ -206,10 +259,15 @@ mod tests {
     ) -> (Vec<(u64, Position)>, io::Result<u64>) {
         let mut seen = Vec::new();
         let mut r = Trickle { data, step, fail_at_end: fail };
-        let result = scan_reader(&Engine::default(), &mut r, &mut |f, p| {
-            seen.push((f.start, p));
-            Ok(())
-        });
+        let result = scan_reader(
+            &Engine::default(),
+            &mut r,
+            &mut |f, p| {
+                seen.push((f.start, p));
+                Ok(())
+            },
+            &mut |_| Ok(()),
+        );
         (seen, result)
     }
 
@@ -270,6 +328,7 @@ mod tests {
                 calls += 1;
                 Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
             },
+            &mut |_| Ok(()),
         );
         assert_eq!(result.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
         assert_eq!(calls, 1);
