@@ -17,6 +17,11 @@ oracle that shares no code with the engine.
 * [`bench_corpora`]: seeded corpora by input shape for the benchmarks.
 * [`corpus`]: [`mixed_text`], realistic mixed text with sparse planted
   identifiers, for benchmarks and end-to-end tests.
+* [`labelled`]: [`labelled_corpus`](labelled::labelled_corpus), documents
+  of every structured format (letters, logs, JSON, CSV, HL7, FHIR, CDA,
+  DICOM) with planted identifiers, hard confounders and ground-truth
+  labels, for precision and recall per kind (`gen-labelled DIR SEED N`
+  writes them out).
 
 Two binaries come with it: `gen-ids KIND COUNT SEED` prints identifiers
 (KIND is `nhs`, `synthetic`, `hc`, `chi`, `chi10`, `bad-KIND` for a failed
@@ -80,6 +85,7 @@ the same kind, start, end, confidence and synthetic flag.
 pub mod bench_corpora;
 pub mod corpus;
 pub mod gen;
+pub mod labelled;
 pub mod table;
 
 pub use crate::corpus::{mixed_text, Corpus};

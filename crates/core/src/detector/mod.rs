@@ -9,6 +9,16 @@ pub mod chi_number;
 pub mod hc_number;
 pub mod nhs_number;
 
+// Companion identifiers and clinical content (spec §4). Each module is
+// pure functions the engine calls at trigger positions; each names the
+// bytes it may read around a trigger (`*_LOOKBEHIND`, `*_LOOKAHEAD`).
+pub mod date;
+pub mod icd10;
+pub mod nhs_email;
+pub mod nino;
+pub mod postcode;
+pub mod snomed_ct;
+
 pub(crate) mod checksum;
 
 use crate::finding::Kind;
