@@ -182,6 +182,9 @@ pub(crate) struct Inner {
     /// Bytes after a candidate's start that deciding it may read: the
     /// longest candidate plus its look-ahead.
     pub(crate) hold: usize,
+    /// Whether any companion identifier kind is enabled (the scan loop
+    /// then looks for their triggers too).
+    pub(crate) companions: bool,
 }
 
 impl Inner {
@@ -254,7 +257,12 @@ impl Engine {
         }
         let lookbehind = scan::lookbehind(config.context_before);
         let hold = scan::hold(config.context_after);
-        let inner = Inner { config, keywords, enabled, lookbehind, hold };
+        let companions = config.kinds.iter().any(|k| {
+            !k.is_health_identifier()
+                && !matches!(k, Kind::PersonName | Kind::ClinicalRecord)
+        });
+        let inner =
+            Inner { config, keywords, enabled, lookbehind, hold, companions };
         Ok(Engine { inner: Arc::new(inner) })
     }
 

@@ -68,6 +68,7 @@
 
 pub mod detector;
 
+mod companion;
 mod context;
 mod engine;
 mod error;

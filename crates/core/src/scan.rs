@@ -9,6 +9,9 @@
 //! where a region begins or ends. That is what makes streaming results
 //! independent of chunking.
 
+use crate::companion::{
+    self, Companion, COMPANION_LOOKAHEAD, COMPANION_LOOKBEHIND,
+};
 use crate::context::Memo;
 use crate::detector::{classify, separator_at, Class, Digits};
 use crate::engine::{Inner, Sink};
@@ -43,7 +46,10 @@ const SUFFIX_LOOKAHEAD: usize = 3;
 /// configured `context_before`. The `+ 1` is the byte before the window,
 /// which decides whether a keyword at the window's edge is a whole word.
 pub(crate) fn lookbehind(context_before: usize) -> usize {
-    (context_before + 1).max(HEX_TOKEN_LOOKAROUND + 2).max(PREFIX_LOOKBEHIND)
+    (context_before + 1)
+        .max(HEX_TOKEN_LOOKAROUND + 2)
+        .max(PREFIX_LOOKBEHIND)
+        .max(COMPANION_LOOKBEHIND)
 }
 
 /// Bytes from a candidate's start that deciding it may read, for a
@@ -55,6 +61,11 @@ pub(crate) fn hold(context_after: usize) -> usize {
             .max(SUFFIX_LOOKAHEAD)
             .max(STRUCTURE_LOOKAHEAD)
 }
+
+// A companion's look-ahead fits in every hold: `hold` never needs to grow
+// for it.
+const _: () =
+    assert!(COMPANION_LOOKAHEAD <= MAX_CANDIDATE_LEN + STRUCTURE_LOOKAHEAD);
 
 /// A contiguous piece of the input.
 #[derive(Clone, Copy, Debug)]
@@ -75,6 +86,9 @@ pub(crate) struct ScanState {
     pub(crate) structure: Structure,
     /// What the trackers found, on its way to the sink.
     out: Output,
+    /// Companion shapes at the current trigger (kept to reuse the
+    /// allocation).
+    companions: Vec<Companion>,
 }
 
 impl ScanState {
@@ -153,8 +167,60 @@ pub(crate) fn scan_region(
         )
 }
 
-/// The block loop of [`scan_region`].
+/// The block loop of [`scan_region`], with or without the companion
+/// identifiers' triggers.
 fn scan_candidates(
+    engine: &Inner,
+    region: Region<'_>,
+    from: usize,
+    to: usize,
+    state: &mut ScanState,
+    sink: &mut dyn Sink,
+) -> bool {
+    if engine.companions {
+        scan_blocks::<true>(engine, region, from, to, state, sink)
+    } else {
+        scan_blocks::<false>(engine, region, from, to, state, sink)
+    }
+}
+
+/// The masks of one block: bit `k` set when byte `k` is a digit, an
+/// uppercase letter, a space, an `@`. The last three only with
+/// `COMPANIONS`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Masks {
+    digit: u64,
+    upper: u64,
+    space: u64,
+    at: u64,
+}
+
+/// The trigger positions of a block: digit runs of three or more (`runs`,
+/// their starts) and, with `COMPANIONS`, the companion triggers of
+/// [`companion::is_trigger`], all in `all`.
+fn triggers<const COMPANIONS: bool>(
+    cur: Masks,
+    ahead: Masks,
+    digit_before: u64,
+) -> (u64, u64) {
+    let next = |m: u64, a: u64, n: u32| m >> n | a << (64 - n);
+    let (d1, d2) =
+        (next(cur.digit, ahead.digit, 1), next(cur.digit, ahead.digit, 2));
+    let runs = cur.digit & d1 & d2 & !(cur.digit << 1 | digit_before);
+    if !COMPANIONS {
+        return (runs, runs);
+    }
+    let (u1, u2) =
+        (next(cur.upper, ahead.upper, 1), next(cur.upper, ahead.upper, 2));
+    let space2 = next(cur.space, ahead.space, 2);
+    let postcode = cur.digit & u1 & u2;
+    let nino = cur.upper & u1 & (d2 | space2);
+    let icd10 = cur.upper & d1 & d2;
+    (runs, runs | postcode | nino | icd10 | cur.at)
+}
+
+/// The block loop: masks 64 bytes at a time, then decides each trigger.
+fn scan_blocks<const COMPANIONS: bool>(
     engine: &Inner,
     region: Region<'_>,
     from: usize,
@@ -169,48 +235,134 @@ fn scan_candidates(
     let mut i = from;
     let mut next = None;
     let mut digit_before = u64::from(i > 0 && hay[i - 1].is_ascii_digit());
-    // Two blocks must be readable: a run starting near the end of one block
-    // is told apart by the digits at the start of the next.
+    // Two blocks must be readable: a trigger near the end of one block is
+    // told apart by the bytes at the start of the next.
     while i < to && i + 2 * BLOCK <= hay.len() {
-        let cur = next.unwrap_or_else(|| digit_mask(&hay[i..i + BLOCK]));
-        let ahead = digit_mask(&hay[i + BLOCK..i + 2 * BLOCK]);
+        let cur =
+            next.unwrap_or_else(|| masks::<COMPANIONS>(&hay[i..i + BLOCK]));
+        let ahead = masks::<COMPANIONS>(&hay[i + BLOCK..i + 2 * BLOCK]);
         next = Some(ahead);
-        // Bit k: byte i+k starts a run (no digit before it) of 3 or more.
-        let next1 = cur >> 1 | ahead << 63;
-        let next2 = cur >> 2 | ahead << 62;
-        let mut starts = cur & next1 & next2 & !(cur << 1 | digit_before);
-        digit_before = cur >> 63;
-        while starts != 0 {
-            let k = starts.trailing_zeros();
+        let (runs, mut all) = triggers::<COMPANIONS>(cur, ahead, digit_before);
+        digit_before = cur.digit >> 63;
+        while all != 0 {
+            let k = all.trailing_zeros();
             let p = i + k as usize;
-            starts &= starts - 1;
+            all &= all - 1;
             if p >= to {
                 return true;
             }
-            // The run's length from the masks, unless it reaches past them.
-            let in_cur = (!(cur >> k)).trailing_zeros();
-            let run = if k + in_cur < 64 {
-                in_cur as usize
+            let run = if runs >> k & 1 == 0 {
+                0
             } else {
-                let in_ahead = (!ahead).trailing_zeros();
-                if in_ahead < 64 {
-                    (in_cur + in_ahead) as usize
+                // The run's length from the masks, unless it reaches past
+                // them.
+                let in_cur = (!(cur.digit >> k)).trailing_zeros();
+                if k + in_cur < 64 {
+                    in_cur as usize
                 } else {
-                    digit_run(&hay[p..])
+                    let in_ahead = (!ahead.digit).trailing_zeros();
+                    if in_ahead < 64 {
+                        (in_cur + in_ahead) as usize
+                    } else {
+                        digit_run(&hay[p..])
+                    }
                 }
             };
-            // Only a run of exactly 3 (a grouped number's first group) or
-            // 10 (contiguous) can start a candidate.
-            if run != 3 && run != 10 {
-                continue;
-            }
-            if !candidate(engine, region, p, run, state, sink) {
+            if !trigger(engine, region, p, run, state, sink) {
                 return false;
             }
         }
         i += BLOCK;
     }
     scan_region_scalar(engine, region, i.min(to), to, state, sink)
+}
+
+/// The masks of `block` ([`BLOCK`] bytes).
+#[inline]
+fn masks<const COMPANIONS: bool>(block: &[u8]) -> Masks {
+    let digit = digit_mask(block);
+    if !COMPANIONS {
+        return Masks { digit, ..Masks::default() };
+    }
+    Masks {
+        digit,
+        upper: range_mask(block, b'A', b'Z'),
+        space: range_mask(block, b' ', b' '),
+        at: range_mask(block, b'@', b'@'),
+    }
+}
+
+/// Bit `k` set when `block[k]` is in `lo..=hi` ([`BLOCK`] bytes; anything
+/// else gives 0). The compiler vectorises this loop.
+#[inline]
+fn range_mask(block: &[u8], lo: u8, hi: u8) -> u64 {
+    let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+        return 0;
+    };
+    let mut mask = 0u64;
+    for (k, &b) in block.iter().enumerate() {
+        mask |= u64::from(b.wrapping_sub(lo) <= hi - lo) << k;
+    }
+    mask
+}
+
+/// Decides trigger `p`: the health identifier that a digit run of `run`
+/// bytes (0 when `p` is not a run start) may start, then the companion
+/// identifiers. `false` if the sink asked to stop.
+fn trigger(
+    engine: &Inner,
+    region: Region<'_>,
+    p: usize,
+    run: usize,
+    state: &mut ScanState,
+    sink: &mut dyn Sink,
+) -> bool {
+    let mut health_found = false;
+    if run == 3 || run == 10 {
+        match candidate(engine, region, p, run, state, sink) {
+            Decided::Stop => return false,
+            Decided::Found => health_found = true,
+            Decided::Nothing => {}
+        }
+    }
+    if !engine.companions {
+        return true;
+    }
+    let (hay, base) = (region.hay, region.base);
+    let mut found = std::mem::take(&mut state.companions);
+    companion::at(hay, p, run, health_found, &mut found);
+    let mut go_on = true;
+    if found.iter().any(Companion::needs_role) {
+        go_on = state.advance_structure(
+            engine,
+            hay,
+            base,
+            base + p as u64,
+            false,
+            sink,
+        );
+    }
+    for c in &found {
+        if !go_on {
+            break;
+        }
+        let role = if c.needs_role() && engine.config.structure {
+            // The look-ahead a stream guarantees: `hold` bytes from `p`.
+            let limit = (p + engine.hold).min(hay.len());
+            let after_end = (c.end + STRUCTURE_LOOKAHEAD).min(limit);
+            state.structure.role(&hay[c.end.min(after_end)..after_end])
+        } else {
+            FieldRole::None
+        };
+        if let Some(f) = c.finding(hay, base, role) {
+            if engine.wants(f.kind, f.confidence, f.synthetic) {
+                go_on = sink.finding(f);
+            }
+        }
+    }
+    found.clear();
+    state.companions = found;
+    go_on
 }
 
 /// Bytes per digit bitmask in the fast path.
@@ -311,6 +463,8 @@ mod sse2 {
 }
 
 /// The byte-at-a-time scan loop: the fast path's tail and its oracle.
+/// Each position is a trigger when it starts a run of three or more digits
+/// or, with companions enabled, passes [`companion::is_trigger`].
 pub(crate) fn scan_region_scalar(
     engine: &Inner,
     region: Region<'_>,
@@ -321,20 +475,23 @@ pub(crate) fn scan_region_scalar(
 ) -> bool {
     let hay = region.hay;
     let mut i = from;
-    // A digit run that began before `from` belongs to the previous region.
-    if i > 0 && i < to && hay[i - 1].is_ascii_digit() {
-        i += digit_run(&hay[i..]);
-    }
     while i < to {
-        match hay[i..to].iter().position(u8::is_ascii_digit) {
-            None => break,
-            Some(off) => i += off,
+        if !engine.companions {
+            // Only digit runs matter: skip to the next digit.
+            match hay[i..to].iter().position(u8::is_ascii_digit) {
+                None => break,
+                Some(off) => i += off,
+            }
         }
-        let run = digit_run(&hay[i..]);
-        if !candidate(engine, region, i, run, state, sink) {
+        let run_start = hay[i].is_ascii_digit()
+            && (i == 0 || !hay[i - 1].is_ascii_digit());
+        let run = if run_start { digit_run(&hay[i..]) } else { 0 };
+        let is_trigger =
+            run >= 3 || (engine.companions && companion::is_trigger(hay, i));
+        if is_trigger && !trigger(engine, region, i, run, state, sink) {
             return false;
         }
-        i += run;
+        i += if engine.companions { 1 } else { run.max(1) };
     }
     true
 }
@@ -345,8 +502,18 @@ fn digit_run(hay: &[u8]) -> usize {
     hay.iter().position(|b| !b.is_ascii_digit()).unwrap_or(hay.len())
 }
 
+/// What [`candidate`] decided.
+enum Decided {
+    /// A health identifier (reported or filtered out by the configuration).
+    Found,
+    /// Nothing there.
+    Nothing,
+    /// The sink asked to stop.
+    Stop,
+}
+
 /// Decides the digit run of length `run` starting at `p`, handing a
-/// finding to `sink`; `false` if the sink asked to stop.
+/// finding to `sink`.
 fn candidate(
     engine: &Inner,
     region: Region<'_>,
@@ -354,17 +521,17 @@ fn candidate(
     run: usize,
     state: &mut ScanState,
     sink: &mut dyn Sink,
-) -> bool {
+) -> Decided {
     let hay = region.hay;
     let Some((form, end, digits)) = shape(hay, p, run) else {
-        return true;
+        return Decided::Nothing;
     };
     if !boundaries_ok(hay, p, end, form) {
-        return true;
+        return Decided::Nothing;
     }
     let class = classify(&digits);
     if class == Class::Invalid {
-        return true;
+        return Decided::Nothing;
     }
     let config = &engine.config;
     // The context window, clipped to the input (the region holds it all).
@@ -385,7 +552,7 @@ fn candidate(
         false,
         sink,
     ) {
-        return false;
+        return Decided::Stop;
     }
     let role = if engine.config.structure {
         let after = &hay[end..(end + STRUCTURE_LOOKAHEAD).min(hay.len())];
@@ -416,22 +583,27 @@ fn candidate(
         (Class::ChiMod10, _) if context.chi => {
             (crate::Kind::ChiNumber, Confidence::Low, false)
         }
-        _ => return true,
+        _ => return Decided::Nothing,
     };
     if confidence >= Confidence::Medium {
         state.structure.identifier_found();
     }
     if !engine.wants(kind, confidence, synthetic) {
-        return true;
+        return Decided::Found;
     }
-    sink.finding(Finding::new(
+    let finding = Finding::new(
         kind,
         base + p as u64,
         base + end as u64,
         confidence,
         synthetic,
         digits,
-    ))
+    );
+    if sink.finding(finding) {
+        Decided::Found
+    } else {
+        Decided::Stop
+    }
 }
 
 /// Matches the written forms at `p` (a digit-run start of length `run`).
@@ -550,4 +722,43 @@ fn in_hex_token(hay: &[u8], p: usize, end: usize) -> bool {
         && hay[run_start - 1] == b'-'
         && hay[run_start - 2].is_ascii_hexdigit();
     left + 10 + right >= 16 || uuid_group
+}
+
+#[cfg(test)]
+mod trigger_tests {
+    use super::{masks, triggers, Masks, BLOCK};
+    use crate::companion::is_trigger;
+
+    /// The trigger masks against the byte-at-a-time predicate, on blocks
+    /// made of the bytes that matter, at every position.
+    #[test]
+    fn masks_match_the_trigger_predicate() {
+        let alphabet = b"0123456789 AZBQ@a-.\n";
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            let mut hay = [0u8; 2 * BLOCK + 3];
+            for b in hay.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *b = alphabet[(state % alphabet.len() as u64) as usize];
+            }
+            let cur = masks::<true>(&hay[1..1 + BLOCK]);
+            let ahead = masks::<true>(&hay[1 + BLOCK..1 + 2 * BLOCK]);
+            let before = u64::from(hay[0].is_ascii_digit());
+            let (runs, all) = triggers::<true>(cur, ahead, before);
+            for k in 0..BLOCK {
+                let p = 1 + k;
+                let run_start = hay[p].is_ascii_digit()
+                    && !hay[p - 1].is_ascii_digit()
+                    && hay[p + 1].is_ascii_digit()
+                    && hay[p + 2].is_ascii_digit();
+                let want = run_start || is_trigger(&hay, p);
+                assert_eq!(all >> k & 1 == 1, want, "{:?} at {k}", hay);
+                assert_eq!(runs >> k & 1 == 1, run_start);
+            }
+            let plain: Masks = masks::<false>(&hay[1..1 + BLOCK]);
+            assert_eq!(plain.digit, cur.digit);
+        }
+    }
 }

@@ -52,8 +52,22 @@ fn rule2_kind(d: &[u8]) -> Option<(&'static str, bool)> {
     }
 }
 
+/// Files of structured documents, whose fields may demote a valid number
+/// to `low`.
+const STRUCTURED: [&str; 6] = [
+    "csv.toml",
+    "hl7.toml",
+    "fhir_json.toml",
+    "fhir_xml.toml",
+    "cda.toml",
+    "dicom.toml",
+];
+
 fn check_case(case: &TestCase) -> Result<(), String> {
-    for e in &case.expect {
+    // Only the health identifiers are checked here; the shapes of the
+    // companion identifiers are the detectors' own unit tests' business.
+    let health = ["nhs_number", "chi_number", "hc_number"];
+    for e in case.expect.iter().filter(|e| health.contains(&e.kind.as_str())) {
         let span = case.span(e);
         let shown = String::from_utf8_lossy(span);
         let d = candidate_digits(span)
@@ -71,10 +85,11 @@ fn check_case(case: &TestCase) -> Result<(), String> {
         if e.confidence == "low" && mod10_chi {
             continue;
         }
-        if e.confidence == "low" && case.file != "csv.toml" {
+        if e.confidence == "low" && !STRUCTURED.contains(&case.file.as_str())
+        {
             return Err(format!(
                 "{shown:?}: low needs a Mod-10-only CHI number (or a \
-                 demoting field, in csv.toml)"
+                 demoting field, in a structured file)"
             ));
         }
         {

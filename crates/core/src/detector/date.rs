@@ -131,7 +131,10 @@ pub fn at(
 /// `birth date`, `birthdate`, `born` and `birth`, in any ASCII case. A
 /// keyword must not follow an ASCII letter (`adobe` has no `dob`), but
 /// anything may follow it, so `DOB: `, `Date of birth 1970-02-01` and
-/// `birthday` all count (and so would a name such as `Dobson`). Reads
+/// `birthday` all count (and so would a name such as `Dobson`). No digit
+/// may come between the keyword and the date: the keyword names the first
+/// date after it, not a timestamp further on (`DOB 03/08/2024 at
+/// 2024-08-03T12:34` has one date of birth). Reads
 /// only the [`DOB_KEYWORD_LOOKBEHIND`] bytes before `start` (clipped to
 /// `hay`), allocates nothing and never panics.
 ///
@@ -142,6 +145,7 @@ pub fn at(
 /// assert!(date::is_birth_keyword_before(b"DOB: 01/02/1970", 5));
 /// assert!(date::is_birth_keyword_before(b"Date of birth 1970-02-01", 14));
 /// assert!(!date::is_birth_keyword_before(b"Seen 01/02/2024", 5));
+/// assert!(!date::is_birth_keyword_before(b"DOB 1/2/1970 at 1970-02-01", 16));
 /// ```
 pub fn is_birth_keyword_before(hay: &[u8], start: usize) -> bool {
     let hi = start.min(hay.len());
@@ -156,6 +160,7 @@ pub fn is_birth_keyword_before(hay: &[u8], start: usize) -> bool {
                     && hay
                         .get(k..kw_end)
                         .is_some_and(|w| w.eq_ignore_ascii_case(kw))
+                    && !hay[kw_end..hi].iter().any(u8::is_ascii_digit)
             })
     })
 }
