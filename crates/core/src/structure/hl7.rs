@@ -13,6 +13,16 @@
 //! before a message, 0x1C and `\r` after it) are skipped. Every `MSH`
 //! starts a new message and re-declares the separators.
 //!
+//! Roles: in PID-2, PID-3, PID-4 and MRG-1 (CX identifier lists) a number
+//! in component 1 is corroborated when the same repetition's authority
+//! (component 4) starts with `NHS`, is `CHI`, `HSC` or `HC`, or has the
+//! NHS number OID as its universal id, or its type (component 5) is `NH`,
+//! `NHS`, `CHI`, `HSC` or `HC`; any other authority or type (`MR`, `PI`
+//! hospital numbers) demotes it. Demoted too: MSH-10, PID-13, PID-14,
+//! PID-18, PID-19, NK1-5, NK1-6, PV1-19, PV1-50, ORC-2, ORC-3, OBR-2 and
+//! OBR-3. PID-7 is a birth date; PID-11 and NK1-4 are addresses; DG1-3,
+//! PRB-3 and OBX-3 are coded clinical fields.
+//!
 //! The tracker follows the segment id, the field (MSH-1 is the field
 //! separator itself, so the first field after `MSH|` is MSH-2) and the
 //! component. It reports each PID-5 repetition (family, given and middle
@@ -324,14 +334,16 @@ fn cx_role(after: &[u8], seps: &Separators) -> FieldRole {
     let eq = |v: &[u8], names: &[&[u8]]| {
         names.iter().any(|n| v.eq_ignore_ascii_case(n))
     };
-    let nhs = namespace.len() >= 3
-        && namespace[..3].eq_ignore_ascii_case(b"NHS")
-        || oid_whole && oid == NHS_OID
-        || kind_whole && eq(kind, &[b"NH", b"NHS"]);
-    let chi = namespace_whole && eq(namespace, &[b"CHI"])
-        || kind_whole && eq(kind, &[b"CHI"]);
-    let hc = namespace_whole && eq(namespace, &[b"HSC", b"HC"])
-        || kind_whole && eq(kind, &[b"HSC", b"HC"]);
+    // An authority starting with NHS decides even when cut short.
+    let nhs = (namespace.len() >= 3
+        && namespace[..3].eq_ignore_ascii_case(b"NHS"))
+        || (oid_whole && oid == NHS_OID)
+        || (kind_whole && eq(kind, &[b"NH", b"NHS"]));
+    let chi = (namespace_whole && eq(namespace, &[b"CHI"]))
+        || (kind_whole && eq(kind, &[b"CHI"]));
+    // H&C numbers: HSC (Health and Social Care) or HC (health card).
+    let hc = (namespace_whole && eq(namespace, &[b"HSC", b"HC"]))
+        || (kind_whole && eq(kind, &[b"HSC", b"HC"]));
     if chi {
         FieldRole::Identifier { chi: true }
     } else if nhs || hc {
@@ -433,8 +445,7 @@ impl Live {
                         self.name.take(&rest[..run], o);
                     }
                     i += run;
-                    if let (true, Some(&c)) = (run < rest.len(), rest.get(run))
-                    {
+                    if let Some(&c) = rest.get(run) {
                         self.special(c, at + i as u64, out);
                         i += 1;
                     }
