@@ -453,3 +453,35 @@ impl Sink for Collect<'_> {
         true
     }
 }
+
+/// The quoted-cell limit fires at the same byte however the input is
+/// chunked, whether the quote closes after the limit or never.
+#[test]
+fn csv_quoted_cell_limit_does_not_depend_on_chunking() {
+    for close in [true, false] {
+        let mut text = b"nhs_number,order_id\n6414882151,\"".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_CSV_QUOTED_CELL + 5));
+        if close {
+            text.extend_from_slice(b"\",6414882151\n7573562667,x\n");
+        }
+        let engine = Engine::default();
+        let (mut whole, mut whole_notices) = (Vec::new(), Vec::new());
+        engine.scan_into(
+            &text,
+            &mut Collect { findings: &mut whole, notices: &mut whole_notices },
+        );
+        assert_eq!(whole_notices.len(), 1, "close {close}");
+        for size in [1000, 4097, 65_536, 65_560] {
+            let (mut found, mut notices) = (Vec::new(), Vec::new());
+            let mut sink =
+                Collect { findings: &mut found, notices: &mut notices };
+            let mut stream = engine.stream();
+            for chunk in text.chunks(size) {
+                stream.push(chunk, &mut sink).unwrap();
+            }
+            stream.finish(&mut sink).unwrap();
+            assert_eq!(found, whole, "close {close}, chunks of {size}");
+            assert_eq!(notices, whole_notices, "close {close}, {size}");
+        }
+    }
+}

@@ -160,6 +160,21 @@ impl Rows {
     }
 }
 
+impl CsvTracker {
+    /// Reports a quoted cell longer than [`MAX_CSV_QUOTED_CELL`].
+    fn quote_too_long(quote_start: u64, out: &mut Output) {
+        out.notices.push(Notice::new(
+            quote_start,
+            "csv",
+            "MAX_CSV_QUOTED_CELL",
+            format!(
+                "a quoted cell ran past {MAX_CSV_QUOTED_CELL} bytes \
+                 without its closing quote; columns are no longer followed"
+            ),
+        ));
+    }
+}
+
 impl Tracker for CsvTracker {
     /// Looks at the bytes up to absolute offset `target`. `hay` starts at
     /// absolute offset `base` and must hold every byte from the tracker's
@@ -222,10 +237,21 @@ impl Tracker for CsvTracker {
             return;
         };
         let mut last = 0;
+        // The quoted-cell limit fires at an exact byte: the first byte more
+        // than MAX_CSV_QUOTED_CELL after the opening quote reached while
+        // still quoted, so chunking cannot move it.
+        let over = |rows: &Rows, here: u64| {
+            rows.quoted && here > rows.quote_start + MAX_CSV_QUOTED_CELL as u64
+        };
         for i in memchr::memchr3_iter(rows.delim, b'"', b'\n', bytes) {
+            let here = at + i as u64;
+            if over(rows, here) {
+                Self::quote_too_long(rows.quote_start, out);
+                self.state = State::Dormant;
+                return;
+            }
             rows.take(&bytes[last..i], at + last as u64);
             last = i + 1;
-            let here = at + i as u64;
             match bytes[i] {
                 b'"' => {
                     rows.quoted = !rows.quoted;
@@ -247,19 +273,8 @@ impl Tracker for CsvTracker {
         if let Some(&b) = bytes.last() {
             rows.last_byte = b;
         }
-        if rows.quoted
-            && target - rows.quote_start > MAX_CSV_QUOTED_CELL as u64
-        {
-            out.notices.push(Notice::new(
-                rows.quote_start,
-                "csv",
-                "MAX_CSV_QUOTED_CELL",
-                format!(
-                    "a quoted cell ran past {MAX_CSV_QUOTED_CELL} bytes \
-                     without its closing quote; columns are no longer \
-                     followed"
-                ),
-            ));
+        if over(rows, target - 1) {
+            Self::quote_too_long(rows.quote_start, out);
             self.state = State::Dormant;
         }
     }
