@@ -53,8 +53,11 @@
 //! reports each open Patient whose resource type was seen, as a record up
 //! to the end of the input (its last byte that is not whitespace between
 //! tokens, so that trailing newlines change nothing): a capture of the
-//! first bytes of a large Bundle holds those patients all the same. An invalid byte, by contrast, says
-//! the input is not JSON, and open records are not reported.
+//! first bytes of a large Bundle holds those patients all the same. An
+//! invalid byte, by contrast, says the input is not JSON, and open records
+//! are not reported. Exceeding [`MAX_NESTING_DEPTH`] or
+//! [`MAX_PENDING_NAMES`] also stops the tracker, with a notice naming the
+//! limit.
 
 use super::{
     classify_name, is_leading_filler, FieldRole, FieldValue, NameRole, Output,
@@ -81,10 +84,30 @@ pub const MAX_PENDING_NAMES: usize = 16;
 const SOURCE: &str = "json";
 
 /// Follows a JSON input.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct JsonTracker {
     /// Offset of the next byte to look at.
     pos: u64,
+    /// Whether the input is JSON, and if so where in it the tracker is.
+    phase: Phase,
+}
+
+/// Where the tracker is in the input. The document's state is boxed, so
+/// that a stream over other input carries two words for it.
+#[derive(Clone, Debug, Default)]
+enum Phase {
+    /// Before the first significant byte.
+    #[default]
+    Start,
+    /// Following a JSON input.
+    Json(Box<Doc>),
+    /// Not JSON, or no longer followed.
+    Dormant,
+}
+
+/// The state of a JSON input being followed.
+#[derive(Clone, Debug)]
+struct Doc {
     /// Where the tokenizer is.
     lex: Lex,
     /// The open objects and arrays, outermost first.
@@ -102,11 +125,10 @@ pub(crate) struct JsonTracker {
     last: u64,
 }
 
-impl Default for JsonTracker {
-    fn default() -> JsonTracker {
-        JsonTracker {
-            pos: 0,
-            lex: Lex::Start,
+impl Default for Doc {
+    fn default() -> Doc {
+        Doc {
+            lex: Lex::Between,
             stack: Vec::new(),
             confirmed: false,
             value: FieldValue::default(),
@@ -119,9 +141,8 @@ impl Default for JsonTracker {
 /// The tokenizer's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lex {
-    /// Before the first significant byte.
-    Start,
-    /// Between top-level values (JSON Lines).
+    /// Between top-level values (before the first, or between JSON
+    /// Lines).
     Between,
     /// Expecting a value; `first` right after `[`, where `]` may close.
     Value { first: bool },
@@ -174,13 +195,21 @@ enum Escape {
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Num {
+    /// After the leading `-`.
     Minus,
+    /// After a leading `0`, which no digit may follow.
     Zero,
+    /// In the integer part, after a non-zero first digit.
     Int,
+    /// After the decimal point.
     Dot,
+    /// In the fraction's digits.
     Frac,
+    /// After `e` or `E`.
     E,
+    /// After the exponent's sign.
     ESign,
+    /// In the exponent's digits.
     Exp,
 }
 
@@ -242,6 +271,7 @@ struct Frame {
 }
 
 impl Frame {
+    /// An object (or array) opened at `start`.
     fn new(object: bool, start: u64) -> Frame {
         Frame {
             object,
@@ -258,8 +288,11 @@ impl Frame {
 /// A key as written, bounded by [`MAX_JSON_KEY_LEN`].
 #[derive(Clone, Debug)]
 struct Key {
+    /// The key's first bytes.
     bytes: [u8; MAX_JSON_KEY_LEN],
+    /// How many of `bytes` are the key's.
     len: usize,
+    /// The key was longer than [`MAX_JSON_KEY_LEN`].
     overflowed: bool,
 }
 
@@ -270,11 +303,13 @@ impl Default for Key {
 }
 
 impl Key {
+    /// Starts a new key.
     fn clear(&mut self) {
         self.len = 0;
         self.overflowed = false;
     }
 
+    /// Appends bytes, up to [`MAX_JSON_KEY_LEN`].
     fn extend(&mut self, bytes: &[u8]) {
         let room = MAX_JSON_KEY_LEN - self.len;
         if bytes.len() > room {
@@ -399,7 +434,7 @@ fn is_clinical_system(system: &[u8]) -> bool {
         .any(|n| contains(system, n.as_bytes()))
 }
 
-impl JsonTracker {
+impl Doc {
     /// Index of the object whose current key a value ending the stack
     /// below `end` belongs to: the nearest object at or below `end - 1`,
     /// through any arrays (an array's elements belong to its key).
@@ -629,12 +664,6 @@ impl JsonTracker {
         }
         match self.lex {
             Lex::Dormant => {}
-            Lex::Start => match b {
-                _ if is_leading_filler(b, at) => {}
-                b'{' | b'[' => self.open(b, at, out),
-                // Not JSON: no notice, nothing was followed.
-                _ => self.go_dormant(),
-            },
             Lex::Between => match b {
                 _ if is_ws(b) => {}
                 b'{' | b'[' => self.open(b, at, out),
@@ -796,42 +825,12 @@ impl JsonTracker {
     }
 }
 
-impl Tracker for JsonTracker {
-    /// Looks at the bytes up to absolute offset `target`. `hay` starts at
-    /// absolute offset `base` and must hold every byte from the tracker's
-    /// position to `target` (the scan guarantees it: regions are contiguous
-    /// and in order).
-    fn advance(
-        &mut self,
-        hay: &[u8],
-        base: u64,
-        target: u64,
-        out: &mut Output,
-    ) {
-        if target <= self.pos {
-            return;
-        }
-        let at = self.pos;
-        self.pos = target;
-        if self.is_dormant() {
-            return;
-        }
-        debug_assert!(at >= base && target - base <= hay.len() as u64);
-        let range = usize::try_from(at.saturating_sub(base))
-            .ok()
-            .zip(usize::try_from(target.saturating_sub(base)).ok());
-        match range.and_then(|(from, to)| hay.get(from..to)) {
-            Some(bytes) => self.run(bytes, at, out),
-            // The scan broke its promise: follow nothing rather than guess.
-            None => self.go_dormant(),
-        }
-    }
-
-    /// Ends the input at `end`: a document still open was cut short; each
-    /// open Patient whose resource type was seen is reported up to the
-    /// last significant byte (whitespace after it is not part of it).
+impl Doc {
+    /// The input ended: a document still open was cut short; each open
+    /// Patient whose resource type was seen is reported up to the last
+    /// significant byte (whitespace after it is not part of it).
     fn finish(&mut self, end: u64, out: &mut Output) {
-        if matches!(self.lex, Lex::Start | Lex::Between | Lex::Dormant) {
+        if matches!(self.lex, Lex::Between | Lex::Dormant) {
             return;
         }
         if self.confirmed {
@@ -891,9 +890,84 @@ impl Tracker for JsonTracker {
             NameRole::PersonName => FieldRole::None,
         }
     }
+}
+
+impl Tracker for JsonTracker {
+    /// Looks at the bytes up to absolute offset `target`. `hay` starts at
+    /// absolute offset `base` and must hold every byte from the tracker's
+    /// position to `target` (the scan guarantees it: regions are contiguous
+    /// and in order).
+    fn advance(
+        &mut self,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        out: &mut Output,
+    ) {
+        if target <= self.pos {
+            return;
+        }
+        let mut at = self.pos;
+        self.pos = target;
+        if self.is_dormant() {
+            return;
+        }
+        debug_assert!(at >= base && target - base <= hay.len() as u64);
+        let range = usize::try_from(at.saturating_sub(base))
+            .ok()
+            .zip(usize::try_from(target.saturating_sub(base)).ok());
+        let Some(mut bytes) = range.and_then(|(from, to)| hay.get(from..to))
+        else {
+            // The scan broke its promise: follow nothing rather than guess.
+            self.phase = Phase::Dormant;
+            return;
+        };
+        if let Phase::Start = self.phase {
+            let filler = bytes
+                .iter()
+                .zip(at..)
+                .take_while(|&(&b, pos)| is_leading_filler(b, pos))
+                .count();
+            bytes = &bytes[filler..];
+            at += filler as u64;
+            match bytes.first() {
+                None => return,
+                Some(b'{' | b'[') => {
+                    self.phase = Phase::Json(Box::default());
+                }
+                // Not JSON: no notice, nothing was followed.
+                Some(_) => {
+                    self.phase = Phase::Dormant;
+                    return;
+                }
+            }
+        }
+        if let Phase::Json(doc) = &mut self.phase {
+            doc.run(bytes, at, out);
+            if doc.lex == Lex::Dormant {
+                self.phase = Phase::Dormant;
+            }
+        }
+    }
+
+    fn finish(&mut self, end: u64, out: &mut Output) {
+        if let Phase::Json(doc) = &mut self.phase {
+            doc.finish(end, out);
+            if doc.lex == Lex::Dormant {
+                self.phase = Phase::Dormant;
+            }
+        }
+    }
+
+    fn role(&self, after: &[u8]) -> FieldRole {
+        match &self.phase {
+            Phase::Json(doc) => doc.role(after),
+            _ => FieldRole::None,
+        }
+    }
 
     fn is_dormant(&self) -> bool {
-        self.lex == Lex::Dormant
+        matches!(self.phase, Phase::Dormant)
     }
 }
 
@@ -992,6 +1066,7 @@ mod tests {
         z ^ (z >> 31)
     }
 
+    /// Some split points in `0..=len`, increasing.
     fn random_cuts(len: usize, seed: u64) -> Vec<usize> {
         let mut state = seed;
         let mut cuts: Vec<usize> = (0..(len / 7).max(1))
@@ -1002,6 +1077,7 @@ mod tests {
         cuts
     }
 
+    /// The person names found: value, start, end.
     fn names(out: &Output) -> Vec<(&str, u64, u64)> {
         out.findings
             .iter()
@@ -1010,6 +1086,7 @@ mod tests {
             .collect()
     }
 
+    /// The records found: start, end (all FHIR).
     fn records(out: &Output) -> Vec<(u64, u64)> {
         out.findings
             .iter()
@@ -1019,6 +1096,7 @@ mod tests {
             .collect()
     }
 
+    /// The limits the notices name.
     fn limits(out: &Output) -> Vec<&str> {
         out.notices.iter().map(|n| n.limit).collect()
     }
