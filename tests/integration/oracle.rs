@@ -205,6 +205,16 @@ fn csv_header(hay: &[u8]) -> Option<(usize, u8, Vec<Role>)> {
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
     }
+    // JSON, XML and HL7 documents are not CSV, whatever their first line.
+    let body = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let body = body.trim_ascii_start();
+    if matches!(body.first(), Some(b'{' | b'[' | b'<'))
+        || body.starts_with(b"MSH")
+        || body.starts_with(b"FHS")
+        || body.starts_with(b"BHS")
+    {
+        return None;
+    }
     let delims = [b',', b'\t', b';', b'|'];
     let counts: Vec<usize> = delims
         .iter()

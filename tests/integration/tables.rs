@@ -92,7 +92,10 @@ fn one_shot() {
 
 #[test]
 fn oracle_agrees_with_tables() {
-    for case in cases() {
+    // The oracle knows CSV headers but not HL7, JSON, XML or DICOM.
+    for case in cases().into_iter().filter(|c| {
+        c.file == "csv.toml" || !STRUCTURED_FILES.contains(&c.file.as_str())
+    }) {
         let got = oracle::scan(&case.haystack, 300, 100);
         let numbers: Vec<Plain> = expected(&case, 0)
             .into_iter()

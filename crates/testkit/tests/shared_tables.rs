@@ -85,8 +85,7 @@ fn check_case(case: &TestCase) -> Result<(), String> {
         if e.confidence == "low" && mod10_chi {
             continue;
         }
-        if e.confidence == "low" && !STRUCTURED.contains(&case.file.as_str())
-        {
+        if e.confidence == "low" && !STRUCTURED.contains(&case.file.as_str()) {
             return Err(format!(
                 "{shown:?}: low needs a Mod-10-only CHI number (or a \
                  demoting field, in a structured file)"

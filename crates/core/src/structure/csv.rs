@@ -42,6 +42,9 @@ const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// columns' roles, or `None` when it is not a header with a role.
 pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<NameRole>)> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if starts_other_format(line) {
+        return None;
+    }
     let count = |d: u8| line.iter().filter(|&&b| b == d).count();
     // The most frequent delimiter; the earliest in DELIMITERS on a tie.
     let best = DELIMITERS.into_iter().map(count).max().unwrap_or(0);
@@ -56,6 +59,16 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<NameRole>)> {
         .collect();
     let useful = roles.iter().any(|r| *r != NameRole::Field(FieldRole::None));
     (roles.len() >= 2 && useful).then_some((delim, roles))
+}
+
+/// Whether a first line starts a document another tracker follows (JSON,
+/// XML, HL7 v2): a JSON Lines record such as `{"nhs": 1, "x": 2}` is not
+/// a CSV header.
+fn starts_other_format(line: &[u8]) -> bool {
+    let body = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let body = body.trim_ascii_start();
+    matches!(body.first(), Some(b'{' | b'[' | b'<'))
+        || [&b"MSH"[..], b"FHS", b"BHS"].iter().any(|s| body.starts_with(s))
 }
 
 /// Follows the input's columns.
