@@ -97,6 +97,9 @@ pub use crate::stream::{Stream, MAX_STREAM_BUFFER};
 pub use crate::structure::csv::{
     MAX_CSV_COLUMNS, MAX_CSV_HEADER_LEN, MAX_CSV_QUOTED_CELL,
 };
+pub use crate::structure::hl7::MAX_HL7_SEGMENT_LEN;
+pub use crate::structure::json::{MAX_JSON_KEY_LEN, MAX_PENDING_NAMES};
+pub use crate::structure::xml::MAX_XML_NAME_LEN;
 pub use crate::structure::{
     MAX_FIELD_VALUE_LEN, MAX_NESTING_DEPTH, STRUCTURE_LOOKAHEAD,
 };

@@ -25,12 +25,17 @@ use crate::scan::{self, Region, ScanState};
 ///    [`max_buffered`](Stream::max_buffered) bytes of input, whatever the
 ///    length of the stream: `3 × (lookbehind + hold)`, 1,248 bytes with the
 ///    default configuration and at most [`MAX_STREAM_BUFFER`] bytes with the
-///    largest context windows allowed. The `Stream` value itself is 168
-///    bytes on 64-bit targets, so a default stream's whole state is under
-///    1.4 KiB, plus, while the input's first line is read, up to
-///    [`MAX_CSV_HEADER_LEN`](crate::MAX_CSV_HEADER_LEN) bytes of it kept to
-///    recognise a CSV header, and for a CSV with one, a byte or two per
-///    column (at most [`MAX_CSV_COLUMNS`](crate::MAX_CSV_COLUMNS)).
+///    largest context windows allowed. The `Stream` value itself is 392
+///    bytes on 64-bit targets (most of it the structure trackers' fixed
+///    state), so a default stream's whole state is about 1.6 KiB, plus
+///    what the one tracker that recognised the input's format keeps, each
+///    part bounded by a named limit: while the first line is read, up to
+///    [`MAX_CSV_HEADER_LEN`](crate::MAX_CSV_HEADER_LEN) bytes of it (and
+///    for a CSV, a byte or two per column, at most
+///    [`MAX_CSV_COLUMNS`](crate::MAX_CSV_COLUMNS)); for JSON and XML, a
+///    stack of at most [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH)
+///    levels; field values (names, FHIR systems, CDA roots) of at most
+///    [`MAX_FIELD_VALUE_LEN`](crate::MAX_FIELD_VALUE_LEN) bytes.
 /// 4. **Sticky errors.** After a call returns an error, every later call
 ///    returns the same error and scans nothing.
 ///

@@ -62,8 +62,6 @@ pub(crate) enum FieldRole {
     BirthDate,
     /// An address or postcode field: a postcode in it is patient data.
     Address,
-    // Constructed by the trackers now being written.
-    #[allow(dead_code)]
     /// A coded clinical field (a SNOMED CT or ICD-10 coding): a code in it
     /// is reported without a keyword nearby.
     ClinicalCode,
@@ -242,7 +240,6 @@ pub(crate) struct Output {
 /// Whether `b`, at absolute offset `pos`, may come before the first
 /// significant byte of a structured input: ASCII whitespace, the MLLP
 /// start byte (0x0B) and a UTF-8 byte-order mark at offsets 0–2.
-#[allow(dead_code)] // used by the trackers now being written
 pub(crate) fn is_leading_filler(b: u8, pos: u64) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B)
         || (pos < 3 && b == [0xEF, 0xBB, 0xBF][pos as usize])

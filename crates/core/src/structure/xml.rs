@@ -81,11 +81,12 @@ use crate::finding::{Confidence, Finding, Kind, RecordFormat};
 use crate::notice::Notice;
 
 /// Bytes of an element or attribute name kept. The names this tracker
-/// knows (`identifier`, `ClinicalDocument`) and those [`classify_name`]
+/// knows (`identifier`, `ClinicalDocument`) and those the field-name rules
 /// judges are far shorter, so a longer name has no role ("unknown"); its
 /// length and a hash of all its bytes are still kept, so an end tag is
 /// matched against its start tag in full and nothing is lost by the limit.
-pub(crate) const MAX_XML_NAME_LEN: usize = 64;
+#[allow(unreachable_pub)] // re-exported at the crate root
+pub const MAX_XML_NAME_LEN: usize = 64;
 
 /// The OID of NHS numbers, as a CDA `id` root.
 const NHS_NUMBER_OID: &[u8] = b"2.16.840.1.113883.2.1.4.1";
