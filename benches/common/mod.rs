@@ -19,6 +19,8 @@
 
 use std::time::Instant;
 
+pub mod labelled;
+
 use caldicott_core::{Config, Engine, Finding, Kind};
 pub use caldicott_testkit::bench_corpora::{BenchCorpus, Planted, Shape};
 use caldicott_testkit::IdKind;

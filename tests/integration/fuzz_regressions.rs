@@ -216,8 +216,10 @@ pub(crate) fn check_findings(hay: &[u8], all: &[Finding]) {
         );
         // A Modulus-11-valid number is `low` only when a field demotes it
         // (DESIGN.md, "Structure"), which needs a CSV header line or a
-        // structured document.
-        let demotable = hay.contains(&b'\n') || structured(hay);
+        // structured document, or a label attached to it by a separator
+        // ("Labels in plain text").
+        let labelled = start > 0 && b" \t:=#.".contains(&hay[start - 1]);
+        let demotable = hay.contains(&b'\n') || structured(hay) || labelled;
         match f.kind {
             Kind::NhsNumber => {
                 assert!(nhs && !hc && !chi, "{verdict}");

@@ -256,6 +256,45 @@ fn role_at(
     roles.get(column).copied().unwrap_or(Role::None)
 }
 
+/// The role of a label word attached to the number at `p` (DESIGN.md,
+/// "Labels in plain text"): up to three separators, a word, and if that
+/// word is a filler, up to three more separators and the word before it.
+fn label_at(hay: &[u8], p: usize) -> Role {
+    let lo = p.saturating_sub(60);
+    let seps = b" \t:=#.";
+    let fillers =
+        ["no", "number", "num", "nr", "id", "ref", "reference", "is"];
+    let mut i = p;
+    let mut word: Vec<u8> = Vec::new();
+    for round in 0..3 {
+        let mut n = 0;
+        while i > lo && n < 3 && seps.contains(&hay[i - 1]) {
+            i -= 1;
+            n += 1;
+        }
+        if n == 0 {
+            return Role::None;
+        }
+        let end = i;
+        while i > lo
+            && (hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_')
+        {
+            i -= 1;
+        }
+        let cut = i > 0 && hay[i - 1].is_ascii_alphanumeric();
+        if end - i > 16 || cut || end == i {
+            return Role::None;
+        }
+        word = hay[i..end].to_vec();
+        let lower = String::from_utf8_lossy(&word).to_ascii_lowercase();
+        if round < 2 && fillers.contains(&lower.as_str()) {
+            continue;
+        }
+        break;
+    }
+    role_of(&word)
+}
+
 /// Every finding in `hay` under the default configuration but the given
 /// context window.
 pub(crate) fn scan(hay: &[u8], before: usize, after: usize) -> Vec<Plain> {
@@ -292,7 +331,10 @@ pub(crate) fn scan(hay: &[u8], before: usize, after: usize) -> Vec<Plain> {
         } else {
             continue;
         };
-        let role = role_at(hay, &header, i);
+        let role = match role_at(hay, &header, i) {
+            Role::None => label_at(hay, i),
+            role => role,
+        };
         let confidence = if mod10 {
             if role != (Role::Identifier { chi: true })
                 && !keyword_in(hay, ws, we, CHI_KEYWORDS)

@@ -101,7 +101,8 @@ pub use crate::structure::hl7::MAX_HL7_SEGMENT_LEN;
 pub use crate::structure::json::{MAX_JSON_KEY_LEN, MAX_PENDING_NAMES};
 pub use crate::structure::xml::MAX_XML_NAME_LEN;
 pub use crate::structure::{
-    MAX_FIELD_VALUE_LEN, MAX_NESTING_DEPTH, STRUCTURE_LOOKAHEAD,
+    LABEL_LOOKBEHIND, MAX_FIELD_VALUE_LEN, MAX_NESTING_DEPTH,
+    STRUCTURE_LOOKAHEAD,
 };
 
 #[cfg(test)]

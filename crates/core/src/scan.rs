@@ -15,8 +15,11 @@ use crate::companion::{
 use crate::context::Memo;
 use crate::detector::{classify, separator_at, Class, Digits};
 use crate::engine::{Inner, Sink};
-use crate::finding::{Confidence, Finding};
-use crate::structure::{FieldRole, Output, Structure, STRUCTURE_LOOKAHEAD};
+use crate::finding::{Confidence, Finding, Kind};
+use crate::structure::{
+    label_role, FieldRole, Output, Structure, LABEL_LOOKBEHIND,
+    STRUCTURE_LOOKAHEAD,
+};
 
 /// Longest candidate in bytes: 3-3-4 digits and two U+00A0 separators of two
 /// bytes each.
@@ -50,6 +53,7 @@ pub(crate) fn lookbehind(context_before: usize) -> usize {
         .max(HEX_TOKEN_LOOKAROUND + 2)
         .max(PREFIX_LOOKBEHIND)
         .max(COMPANION_LOOKBEHIND)
+        .max(LABEL_LOOKBEHIND + 1)
 }
 
 /// Bytes from a candidate's start that deciding it may read, for a
@@ -331,6 +335,21 @@ fn trigger(
     let (hay, base) = (region.hay, region.base);
     let mut found = std::mem::take(&mut state.companions);
     companion::at(hay, p, run, health_found, &mut found);
+    for c in found.iter_mut().filter(|c| c.kind == Kind::Postcode) {
+        // A postcode is the patient's address in a document about a
+        // patient: a context keyword in the window raises it to medium.
+        let config = &engine.config;
+        let ws = if base == 0 {
+            p.saturating_sub(config.context_before)
+        } else {
+            p - config.context_before
+        };
+        let we = (c.end + config.context_after).min(hay.len());
+        let memo = &mut state.memo;
+        if engine.keywords.corroborate(hay, base, ws, we, memo).any {
+            c.otherwise = Some(Confidence::Medium);
+        }
+    }
     let mut go_on = true;
     if found.iter().any(Companion::needs_role) {
         go_on = state.advance_structure(
@@ -556,7 +575,10 @@ fn candidate(
     }
     let role = if engine.config.structure {
         let after = &hay[end..(end + STRUCTURE_LOOKAHEAD).min(hay.len())];
-        state.structure.role(after)
+        match state.structure.role(after) {
+            FieldRole::None => label_role(hay, p),
+            role => role,
+        }
     } else {
         FieldRole::None
     };

@@ -34,10 +34,10 @@
 //!   labelled, whoever it belongs to.
 //! * `clinical_record` (spec §5), always `positive: true`, one per record:
 //!   a CSV data row with an identifier (without its line ending), an HL7
-//!   message with a PID (from `MSH` through the `\r` ending its last
-//!   segment), a FHIR `Patient` resource (the JSON object `{…}` or the XML
-//!   element `<Patient …>…</Patient>`), a whole CDA document, a whole DICOM
-//!   file. Letters, logs and JSON API bodies have none.
+//!   message with a PID (from `MSH` to the end of its last segment, without
+//!   the `\r` ending it), a FHIR `Patient` resource (the JSON object `{…}`
+//!   or the XML element `<Patient …>…</Patient>`), a CDA document (the
+//!   `<ClinicalDocument>` element), a whole DICOM file. Letters, logs and JSON API bodies have none.
 //!
 //! Spans are byte offsets, end exclusive. A ten-digit value is written
 //! contiguous where the format writes it so, otherwise grouped 3-3-4 with
@@ -1455,7 +1455,14 @@ impl Doc<'_> {
             let allergen = self.pick(&["PENICILLIN", "LATEX", "PEANUT"]);
             self.s(&format!("AL1|1|DA|^{allergen}||RASH\r"));
         }
-        self.label(CLINICAL_RECORD, true, start);
+        // The record ends with its last segment, before the `\r`.
+        let end = self.pos() - 1;
+        self.labels.push(Label {
+            kind: CLINICAL_RECORD,
+            start,
+            end,
+            positive: true,
+        });
     }
 }
 
@@ -2045,14 +2052,21 @@ impl Doc<'_> {
             self.xclose(n);
         }
         self.xclose(n);
-        self.s("\n");
+        // The record is the ClinicalDocument element.
+        let start = find(&self.out, b"<ClinicalDocument").unwrap_or(0);
         self.labels.push(Label {
             kind: CLINICAL_RECORD,
-            start: 0,
+            start,
             end: self.pos(),
             positive: true,
         });
+        self.s("\n");
     }
+}
+
+/// The first offset of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 // ---------------------------------------------------------------- dicom
@@ -2727,10 +2741,17 @@ mod tests {
                 DocFormat::Letter | DocFormat::Log | DocFormat::JsonApi => {
                     assert_eq!(records.count(), 0);
                 }
-                DocFormat::Cda | DocFormat::Dicom => {
+                DocFormat::Dicom => {
                     let r: Vec<_> = records.collect();
                     assert_eq!(r.len(), 1);
                     assert_eq!((r[0].start, r[0].end), (0, doc.bytes.len()));
+                }
+                DocFormat::Cda => {
+                    let r: Vec<_> = records.collect();
+                    assert_eq!(r.len(), 1);
+                    let span = doc.span(r[0]);
+                    assert!(span.starts_with(b"<ClinicalDocument "));
+                    assert!(span.ends_with(b"</ClinicalDocument>"));
                 }
                 _ => {}
             }

@@ -53,8 +53,9 @@ fn rule2_kind(d: &[u8]) -> Option<(&'static str, bool)> {
 }
 
 /// Files of structured documents, whose fields may demote a valid number
-/// to `low`.
-const STRUCTURED: [&str; 6] = [
+/// to `low`, and of labels in plain text (`order=`) that do the same.
+const STRUCTURED: [&str; 7] = [
+    "labels.toml",
     "csv.toml",
     "hl7.toml",
     "fhir_json.toml",

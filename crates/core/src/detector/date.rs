@@ -52,8 +52,38 @@ pub const DATE_LOOKBEHIND: usize = DAY_MONTH_LEN + DOB_KEYWORD_LOOKBEHIND;
 /// ends no date).
 pub const DATE_LOOKAHEAD: usize = ISO_LEN + 2;
 
-/// The longest stretch of a date before its year: `DD/MM/`.
-const DAY_MONTH_LEN: usize = 6;
+/// The longest stretch of a date before its year: `DD September ` (the
+/// textual form; `DD/MM/` is 6).
+const DAY_MONTH_LEN: usize = 13;
+
+/// Month names, lower case, with the common abbreviations (`Sept` too):
+/// `22 March 1930`, `8 Apr 1967`.
+const MONTHS: [(&[u8], u32); 24] = [
+    (b"january", 1),
+    (b"jan", 1),
+    (b"february", 2),
+    (b"feb", 2),
+    (b"march", 3),
+    (b"mar", 3),
+    (b"april", 4),
+    (b"apr", 4),
+    (b"may", 5),
+    (b"june", 6),
+    (b"jun", 6),
+    (b"july", 7),
+    (b"jul", 7),
+    (b"august", 8),
+    (b"aug", 8),
+    (b"september", 9),
+    (b"sept", 9),
+    (b"sep", 9),
+    (b"october", 10),
+    (b"oct", 10),
+    (b"november", 11),
+    (b"nov", 11),
+    (b"december", 12),
+    (b"dec", 12),
+];
 
 /// Length of `YYYY-MM-DD`.
 const ISO_LEN: usize = 10;
@@ -81,8 +111,9 @@ const DOB_KEYWORDS: [&[u8]; 8] = [
 ///
 /// `p` starts a run of exactly `run` ASCII digits (the bytes before and
 /// after the run are not digits). With `run == 4` the run is the year of
-/// `DD/MM/YYYY` (looking back from `p`) or of `YYYY-MM-DD` (looking
-/// forward); with `run == 8` it is `YYYYMMDD`. Any other `run`, or a run
+/// `DD/MM/YYYY` or `D Month YYYY` (looking back from `p`; `22 March 1930`,
+/// `8 Apr 1967`) or of `YYYY-MM-DD` (looking forward); with `run == 8` it
+/// is `YYYYMMDD`. Any other `run`, or a run
 /// that is not as described, gives `None`. Reads only
 /// `hay[p - DATE_LOOKBEHIND..p + DATE_LOOKAHEAD]` (clipped to `hay`) and
 /// never panics, whatever `p` and `run` are.
@@ -95,6 +126,7 @@ const DOB_KEYWORDS: [&[u8]; 8] = [
 /// assert_eq!(date::at(hay, 9, 4), Some((5, 13, *b"1970-02-01")));
 /// assert_eq!(date::at(b"19700201", 0, 8), Some((0, 8, *b"1970-02-01")));
 /// assert_eq!(date::at(b"1970-02-30", 0, 4), None); // no 30 February
+/// assert_eq!(date::at(b"b. 22 March 1930", 12, 4), Some((3, 16, *b"1930-03-22")));
 /// ```
 pub fn at(
     hay: &[u8],
@@ -116,7 +148,9 @@ pub fn at(
     let (start, end, year, month, day) = if run == 8 {
         compact(hay, p)?
     } else {
-        backward(hay, p).or_else(|| forward(hay, p))?
+        backward(hay, p)
+            .or_else(|| textual(hay, p))
+            .or_else(|| forward(hay, p))?
     };
     if !bounded(hay, start, end) {
         return None;
@@ -178,6 +212,34 @@ fn backward(hay: &[u8], p: usize) -> Option<(usize, usize, u32, u32, u32)> {
         return None;
     }
     let (day_start, day) = short_number_before(hay, sep2)?;
+    let end = p + 4;
+    Some((day_start, end, number(hay, p, end)?, month, day))
+}
+
+/// `D Month YYYY` with the year at `p`: a day of one or two digits, one
+/// space, a month name or abbreviation (any case), one space.
+fn textual(hay: &[u8], p: usize) -> Option<(usize, usize, u32, u32, u32)> {
+    if hay.get(p.checked_sub(1)?)? != &b' ' {
+        return None;
+    }
+    let name_end = p - 1;
+    let mut name_start = name_end;
+    while name_start > 0
+        && name_end - name_start < 9
+        && hay[name_start - 1].is_ascii_alphabetic()
+    {
+        name_start -= 1;
+    }
+    let name = hay.get(name_start..name_end)?;
+    let month = MONTHS
+        .iter()
+        .find(|(m, _)| name.eq_ignore_ascii_case(m))
+        .map(|&(_, n)| n)?;
+    let space = name_start.checked_sub(1)?;
+    if hay.get(space) != Some(&b' ') {
+        return None;
+    }
+    let (day_start, day) = short_number_before(hay, space)?;
     let end = p + 4;
     Some((day_start, end, number(hay, p, end)?, month, day))
 }
@@ -288,6 +350,42 @@ fn number(hay: &[u8], a: usize, b: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn textual_months() {
+        let ok: [(&[u8], usize, &[u8; 10]); 5] = [
+            (b"born 22 March 1930.", 14, b"1930-03-22"),
+            (b"DOB 8 apr 1967", 10, b"1967-04-08"),
+            (b"on 29 Feb 2000", 10, b"2000-02-29"),
+            (b"(1 SEPT 1999)", 8, b"1999-09-01"),
+            (b"31 December 1899", 12, b"1899-12-31"),
+        ];
+        for (hay, p, iso) in ok {
+            let got = at(hay, p, 4).map(|(_, _, d)| d);
+            assert_eq!(
+                got.as_ref(),
+                Some(iso),
+                "{}",
+                String::from_utf8_lossy(hay)
+            );
+        }
+        let bad: [(&[u8], usize); 6] = [
+            (b"32 March 1930", 9),
+            (b"29 Feb 1900", 7),
+            (b"March 1930", 6),
+            (b"22 Marchx 1930", 10),
+            (b"22  March 1930", 10),
+            (b"122 March 1930", 10),
+        ];
+        for (hay, p) in bad {
+            assert_eq!(
+                at(hay, p, 4),
+                None,
+                "{}",
+                String::from_utf8_lossy(hay)
+            );
+        }
+    }
 
     /// Bytes the window tests put outside the window.
     const FILL: &[u8] = b"0/-. bD";

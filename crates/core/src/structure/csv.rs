@@ -4,17 +4,18 @@
 //! the numbers in it.
 //!
 //! Columns named for a date of birth or an address make dates and
-//! postcodes in them patient data; the values of name columns (`surname`,
-//! `forename`) are reported as `person_name`; each data row holding a
-//! health identifier is one `clinical_record`.
+//! postcodes in them patient data; a name column (`surname`, `forename`)
+//! makes the header one of a patient export (names themselves are reported
+//! from HL7, FHIR, CDA and DICOM structure only, spec §4); each data row
+//! holding a health identifier is one `clinical_record`.
 //!
 //! The header is the first line of the input. It is a header when it has at
 //! least two cells and at least one cell has a role; otherwise the tracker
 //! goes dormant and costs nothing more. Rows are followed with quotes
 //! honoured (a delimiter or newline inside `"…"` does not split).
 
-use super::{classify_name, FieldRole, FieldValue, NameRole, Output, Tracker};
-use crate::finding::{Confidence, Finding, Kind, RecordFormat};
+use super::{classify_name, FieldRole, NameRole, Output, Tracker};
+use crate::finding::{Finding, RecordFormat};
 use crate::notice::Notice;
 
 /// Longest first line considered as a header. A header row is a few hundred
@@ -92,10 +93,6 @@ struct Rows {
     row_start: u64,
     /// The current row holds a health identifier: it is a record.
     row_has_identifier: bool,
-    /// The current cell's value, when its column holds names.
-    cell: FieldValue,
-    /// Span of the cell's value without whitespace and quotes.
-    cell_span: Option<(u64, u64)>,
     /// The last byte seen, to tell a `\r\n` line end across advances.
     last_byte: u8,
 }
@@ -117,48 +114,9 @@ impl Default for CsvTracker {
 }
 
 impl Rows {
-    fn in_name_column(&self) -> bool {
-        self.roles.get(self.column) == Some(&NameRole::PersonName)
-    }
-
-    /// Takes the literal bytes `bytes` at absolute offset `at` into the
-    /// current cell, when it is a name cell.
-    fn take(&mut self, bytes: &[u8], at: u64) {
-        if bytes.is_empty() || !self.in_name_column() {
-            return;
-        }
-        self.cell.extend(bytes);
-        let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
-        let last = bytes.iter().rposition(|b| !b.is_ascii_whitespace());
-        if let (Some(f), Some(l)) = (first, last) {
-            let (f, l) = (at + f as u64, at + l as u64 + 1);
-            self.cell_span = Some(match self.cell_span {
-                Some((s, _)) => (s, l),
-                None => (f, l),
-            });
-        }
-    }
-
-    /// Ends the current cell.
-    fn end_cell(&mut self, out: &mut Output) {
-        if let (Some(value), Some((s, e))) = (self.cell.get(), self.cell_span)
-        {
-            out.findings.push(Finding::companion(
-                Kind::PersonName,
-                s,
-                e,
-                Confidence::High,
-                value,
-            ));
-        }
-        self.cell.clear();
-        self.cell_span = None;
-    }
-
     /// Ends the current row at absolute offset `at` (its newline, or the
     /// end of the input).
     fn end_row(&mut self, at: u64, line_end_cr: bool, out: &mut Output) {
-        self.end_cell(out);
         if self.row_has_identifier {
             let end = if line_end_cr { at - 1 } else { at };
             out.findings.push(Finding::record(
@@ -234,8 +192,6 @@ impl Tracker for CsvTracker {
                                 quote_start: 0,
                                 row_start,
                                 row_has_identifier: false,
-                                cell: FieldValue::default(),
-                                cell_span: None,
                                 last_byte: b'\n',
                             }))
                         }
@@ -249,7 +205,6 @@ impl Tracker for CsvTracker {
         let State::Rows(rows) = &mut self.state else {
             return;
         };
-        let mut last = 0;
         // The quoted-cell limit fires at an exact byte: the first byte more
         // than MAX_CSV_QUOTED_CELL after the opening quote reached while
         // still quoted, so chunking cannot move it.
@@ -263,8 +218,6 @@ impl Tracker for CsvTracker {
                 self.state = State::Dormant;
                 return;
             }
-            rows.take(&bytes[last..i], at + last as u64);
-            last = i + 1;
             match bytes[i] {
                 b'"' => {
                     rows.quoted = !rows.quoted;
@@ -275,14 +228,10 @@ impl Tracker for CsvTracker {
                         if i > 0 { bytes[i - 1] } else { rows.last_byte };
                     rows.end_row(here, before == b'\r', out);
                 }
-                b if b == rows.delim && !rows.quoted => {
-                    rows.end_cell(out);
-                    rows.column += 1;
-                }
-                _ => rows.take(&bytes[i..=i], here),
+                b if b == rows.delim && !rows.quoted => rows.column += 1,
+                _ => {}
             }
         }
-        rows.take(&bytes[last..], at + last as u64);
         if let Some(&b) = bytes.last() {
             rows.last_byte = b;
         }

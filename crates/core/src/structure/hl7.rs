@@ -341,9 +341,11 @@ fn cx_role(after: &[u8], seps: &Separators) -> FieldRole {
         || (kind_whole && eq(kind, &[b"NH", b"NHS"]));
     let chi = (namespace_whole && eq(namespace, &[b"CHI"]))
         || (kind_whole && eq(kind, &[b"CHI"]));
-    // H&C numbers: HSC (Health and Social Care) or HC (health card).
-    let hc = (namespace_whole && eq(namespace, &[b"HSC", b"HC"]))
-        || (kind_whole && eq(kind, &[b"HSC", b"HC"]));
+    // H&C numbers: HSC or HSCNI (Health and Social Care Northern
+    // Ireland) or HC (health card).
+    let hc_names: &[&[u8]] = &[b"HSC", b"HSCNI", b"HC"];
+    let hc = (namespace_whole && eq(namespace, hc_names))
+        || (kind_whole && eq(kind, hc_names));
     if chi {
         FieldRole::Identifier { chi: true }
     } else if nhs || hc {

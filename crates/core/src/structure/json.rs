@@ -401,37 +401,11 @@ fn system_ahead(after: &[u8], in_string: bool) -> Option<&[u8]> {
     None
 }
 
-/// Whether `hay` contains `needle`, ASCII case-insensitively.
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// What an identifier `system` says about the identifier's `value`.
-fn system_role(system: &[u8]) -> FieldRole {
-    // `/chi` ends a path segment: `/children-visit` is not a CHI system.
-    let chi_path = system.windows(4).enumerate().any(|(i, w)| {
-        w.eq_ignore_ascii_case(b"/chi")
-            && !system.get(i + 4).is_some_and(u8::is_ascii_alphabetic)
-    });
-    if contains(system, b"nhs-number") {
-        FieldRole::Identifier { chi: false }
-    } else if contains(system, b"chi-number") || chi_path {
-        FieldRole::Identifier { chi: true }
-    } else if ["hsc", "hcn", "health-and-care"]
-        .iter()
-        .any(|n| contains(system, n.as_bytes()))
-    {
-        FieldRole::Identifier { chi: false }
-    } else {
-        FieldRole::Other
-    }
-}
-
 /// Whether a Coding `system` is SNOMED CT or ICD-10.
 fn is_clinical_system(system: &[u8]) -> bool {
     ["snomed.info/sct", "icd-10", "icd10"]
         .iter()
-        .any(|n| contains(system, n.as_bytes()))
+        .any(|n| super::contains_ci(system, n.as_bytes()))
 }
 
 impl Doc {
@@ -879,7 +853,8 @@ impl Doc {
                 system_ahead(after, in_string)
             };
             if key == b"value" {
-                return system.map_or(FieldRole::None, system_role);
+                return system
+                    .map_or(FieldRole::None, super::identifier_system_role);
             }
             if system.is_some_and(is_clinical_system) {
                 return FieldRole::ClinicalCode;

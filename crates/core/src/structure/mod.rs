@@ -161,6 +161,109 @@ pub(crate) fn classify_name(raw: &[u8]) -> NameRole {
     NameRole::Field(field)
 }
 
+/// What a FHIR identifier `system` URI says about the identifier's `value`
+/// (JSON and XML alike): `…/nhs-number` an NHS number, `…/chi-number` or a
+/// `/chi` path segment (`https://fhir.nhs.scot/Id/chi`) a CHI number,
+/// `hsc`, `hcn` or `health-and-care` an H&C number; any other system says
+/// the value is something else.
+pub(crate) fn identifier_system_role(system: &[u8]) -> FieldRole {
+    // `/chi` ends a path segment: `/children-visit` is not a CHI system.
+    let chi_path = system.windows(4).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"/chi")
+            && !system.get(i + 4).is_some_and(u8::is_ascii_alphabetic)
+    });
+    if contains_ci(system, b"nhs-number") {
+        FieldRole::Identifier { chi: false }
+    } else if contains_ci(system, b"chi-number") || chi_path {
+        FieldRole::Identifier { chi: true }
+    } else if ["hsc", "hcn", "health-and-care"]
+        .iter()
+        .any(|n| contains_ci(system, n.as_bytes()))
+    {
+        FieldRole::Identifier { chi: false }
+    } else {
+        FieldRole::Other
+    }
+}
+
+/// Whether `hay` contains `needle`, ASCII case-insensitively.
+pub(crate) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Bytes before a candidate read for a label attached to it in plain text
+/// (`order=`, `ts=`, `Invoice no. `, `meeting ID is `): three words of up
+/// to 16 bytes each and the separators around them.
+pub const LABEL_LOOKBEHIND: usize = 60;
+
+/// Longest label word read; a longer run of letters is prose, not a label.
+const LABEL_WORD_LEN: usize = 16;
+
+/// Words that only say "the number of the thing named before me":
+/// `Order no.`, `Meeting ID:`, `Invoice number`, `the meeting ID is`. At
+/// most two are skipped.
+const LABEL_FILLERS: [&str; 8] =
+    ["no", "number", "num", "nr", "id", "ref", "reference", "is"];
+
+/// The role of a label attached to the candidate at `p` in plain text: the
+/// word before it, joined by at most three of `=`, `:`, `#`, `.`, space or
+/// tab (skipping up to two filler words such as `no.`, `ID` or `is`),
+/// judged by its
+/// name as a field name would be. A log's `order=6135720104` or a letter's
+/// `Invoice no. 6155477507` is then demoted like an `order_id` column, and
+/// `nhs=…` corroborated.
+pub(crate) fn label_role(hay: &[u8], p: usize) -> FieldRole {
+    let lo = p.saturating_sub(LABEL_LOOKBEHIND);
+    let skip_separators = |mut i: usize| {
+        let mut n = 0;
+        while i > lo
+            && n < 3
+            && matches!(hay[i - 1], b' ' | b'\t' | b':' | b'=' | b'#' | b'.')
+        {
+            i -= 1;
+            n += 1;
+        }
+        (i, n)
+    };
+    let word_before = |end: usize| {
+        let mut i = end;
+        while i > lo
+            && end - i <= LABEL_WORD_LEN
+            && (hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_')
+        {
+            i -= 1;
+        }
+        // A word cut by the length limit or the look-behind is not one.
+        let whole = i == 0 || !hay[i - 1].is_ascii_alphanumeric();
+        (i, &hay[i..end], whole && end - i <= LABEL_WORD_LEN)
+    };
+    let (end, n) = skip_separators(p);
+    if n == 0 {
+        return FieldRole::None;
+    }
+    let (mut start, mut word, mut whole) = word_before(end);
+    let is_filler = |w: &[u8]| {
+        LABEL_FILLERS.iter().any(|f| w.eq_ignore_ascii_case(f.as_bytes()))
+    };
+    for _ in 0..2 {
+        if !is_filler(word) {
+            break;
+        }
+        let (end, n) = skip_separators(start);
+        if n == 0 {
+            return FieldRole::None;
+        }
+        (start, word, whole) = word_before(end);
+    }
+    if word.is_empty() || !whole {
+        return FieldRole::None;
+    }
+    match classify_name(word) {
+        NameRole::Field(role) => role,
+        NameRole::PersonName => FieldRole::None,
+    }
+}
+
 /// Bounded collection of a field's value.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FieldValue {

@@ -279,9 +279,10 @@ enum System {
     Unknown,
     /// NHS numbers (`…/nhs-number`, the NHS number OID).
     Nhs,
-    /// CHI numbers (`…/chi-number`).
+    /// CHI numbers (`…/chi-number`, a `/chi` path segment).
     Chi,
-    /// H&C numbers (a system containing `hsc` or `hcn`).
+    /// H&C numbers (a system containing `hsc`, `hcn` or
+    /// `health-and-care`).
     Hc,
     /// SNOMED CT or ICD-10.
     Clinical,
@@ -289,20 +290,22 @@ enum System {
     Other,
 }
 
-/// Whether `hay` contains `needle`, ASCII case-insensitively.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
-}
-
 /// What the system URI or OID `v` names.
 fn classify_system(v: &[u8]) -> System {
-    if v == NHS_NUMBER_OID || contains_ci(v, b"nhs-number") {
-        System::Nhs
-    } else if contains_ci(v, b"chi-number") {
-        System::Chi
-    } else if contains_ci(v, b"hsc") || contains_ci(v, b"hcn") {
-        System::Hc
-    } else if v == SNOMED_OID
+    if v == NHS_NUMBER_OID {
+        return System::Nhs;
+    }
+    match super::identifier_system_role(v) {
+        FieldRole::Identifier { chi: true } => return System::Chi,
+        FieldRole::Identifier { chi: false }
+            if super::contains_ci(v, b"nhs-number") =>
+        {
+            return System::Nhs
+        }
+        FieldRole::Identifier { chi: false } => return System::Hc,
+        _ => {}
+    }
+    if v == SNOMED_OID
         || v == SNOMED_URI
         || v == ICD10_OID
         || v.starts_with(ICD10_URI)
