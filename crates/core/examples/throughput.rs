@@ -2,10 +2,13 @@
 //! text corpus (the figure quoted in the project notes).
 //!
 //! ```text
-//! cargo run --release -p caldicott-core --example throughput -- [MIB|FILE] [RUNS]
+//! cargo run --release -p caldicott-core --example throughput -- [MIB|FILE] [RUNS] [SET]
 //! ```
 //!
 //! Prints the median of RUNS scans (default: a generated 256 MiB, 7 runs).
+//! SET is `all` (the default configuration), `health` (the NHS, CHI and
+//! H&C numbers only: no companion identifiers) or `plain` (every kind,
+//! structure awareness off).
 //! Given a FILE instead of a size, scans that file's bytes (read into
 //! memory first, not timed), so other front ends can be compared on the
 //! same buffer. Criterion benchmarks for regression tracking live in
@@ -13,7 +16,7 @@
 
 use std::time::Instant;
 
-use caldicott_core::Engine;
+use caldicott_core::{Config, Engine, Kind};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,7 +35,19 @@ fn main() {
             }
         },
     };
-    let engine = Engine::default();
+    let config = match args.next().as_deref() {
+        None | Some("all") => Config::default(),
+        Some("health") => Config {
+            kinds: Kind::HEALTH_IDENTIFIERS.to_vec(),
+            ..Config::default()
+        },
+        Some("plain") => Config { structure: false, ..Config::default() },
+        Some(other) => {
+            eprintln!("throughput: SET is all, health or plain, not {other}");
+            std::process::exit(2);
+        }
+    };
+    let engine = Engine::new(config).expect("a valid configuration");
     let mut times = Vec::new();
     let mut found = 0;
     for _ in 0..runs {

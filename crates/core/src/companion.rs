@@ -98,6 +98,54 @@ impl Companion {
     }
 }
 
+/// Whether a time of day follows a date ending at `end` (`2024-03-04T21:12`,
+/// `04/03/2024 21:12`): a timestamp records an event, not a birth, so the
+/// date is not a date of birth whatever the words before it.
+fn time_after(hay: &[u8], end: usize) -> bool {
+    match hay.get(end) {
+        Some(b'T') => digit(hay, end + 1),
+        Some(b' ') => {
+            digit(hay, end + 1)
+                && digit(hay, end + 2)
+                && hay.get(end + 3) == Some(&b':')
+        }
+        _ => false,
+    }
+}
+
+/// Whether a companion can start at trigger `p` at all, for a digit run of
+/// `run` bytes there: the cheap test that spares most digit runs (three
+/// digits, long numbers) the detectors' work.
+#[inline]
+pub(crate) fn possible(hay: &[u8], p: usize, run: usize) -> bool {
+    if hay[p].is_ascii_digit() {
+        date_shaped(hay, p, run)
+            || (snomed_ct::SNOMED_MIN_DIGITS..=snomed_ct::SNOMED_MAX_DIGITS)
+                .contains(&run)
+            || (upper(hay, p + 1) && upper(hay, p + 2))
+    } else {
+        true
+    }
+}
+
+/// Whether the digit run `hay[p..p + run]` could be a date's year: eight
+/// digits, or four with a date separator (or, for `22 March 1930`, a
+/// letter and a space) before them or `-` or `/` after them. Most four-digit runs
+/// (amounts, times, codes) fail this before the date detector runs.
+#[inline]
+fn date_shaped(hay: &[u8], p: usize, run: usize) -> bool {
+    let before = |i: usize| p.checked_sub(i).map(|i| hay[i]);
+    let separator = matches!(before(1), Some(b'/' | b'-' | b'.'));
+    // `22 March 1930`: a space, and a month name's last letter.
+    let month = before(1) == Some(b' ')
+        && before(2).is_some_and(|b| b.is_ascii_alphabetic());
+    run == 8
+        || (run == 4
+            && (separator
+                || month
+                || matches!(hay.get(p + 4), Some(b'-' | b'/'))))
+}
+
 /// Whether `b` is an ASCII uppercase letter.
 #[inline]
 fn upper(hay: &[u8], i: usize) -> bool {
@@ -146,8 +194,10 @@ pub(crate) fn at(
     let b = hay[p];
     let none = FieldRole::None;
     if b.is_ascii_digit() {
-        if run == 4 || run == 8 {
-            if let Some((start, end, iso)) = date::at(hay, p, run) {
+        if date_shaped(hay, p, run) {
+            if let Some((start, end, iso)) = date::at(hay, p, run)
+                .filter(|&(_, end, _)| !time_after(hay, end))
+            {
                 let keyword = date::is_birth_keyword_before(hay, start);
                 out.push(Companion {
                     kind: Kind::DateOfBirth,

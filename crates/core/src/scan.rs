@@ -284,25 +284,41 @@ fn scan_blocks<const COMPANIONS: bool>(
 /// The masks of `block` ([`BLOCK`] bytes).
 #[inline]
 fn masks<const COMPANIONS: bool>(block: &[u8]) -> Masks {
-    let digit = digit_mask(block);
     if !COMPANIONS {
-        return Masks { digit, ..Masks::default() };
+        return Masks { digit: digit_mask(block), ..Masks::default() };
     }
-    Masks {
-        digit,
-        upper: range_mask(block, b'A', b'Z'),
-        space: range_mask(block, b' ', b' '),
-        at: range_mask(block, b'@', b'@'),
-    }
+    all_masks(block)
 }
 
-/// Bit `k` set when `block[k]` is in `lo..=hi` ([`BLOCK`] bytes; anything
-/// else gives 0). The compiler vectorises this loop.
+/// The four masks of `block` ([`BLOCK`] bytes; anything else gives zeros):
+/// SSE2 on x86_64, the portable loops elsewhere.
 #[inline]
-fn range_mask(block: &[u8], lo: u8, hi: u8) -> u64 {
-    let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
-        return 0;
+fn all_masks(block: &[u8]) -> Masks {
+    let Ok(b) = <&[u8; BLOCK]>::try_from(block) else {
+        return Masks::default();
     };
+    #[cfg(target_arch = "x86_64")]
+    let [digit, upper, space, at] = sse2::all_masks(b);
+    #[cfg(not(target_arch = "x86_64"))]
+    let [digit, upper, space, at] = all_masks_portable(b);
+    Masks { digit, upper, space, at }
+}
+
+/// The portable masks: the oracle for the SSE2 ones, and the fast path
+/// elsewhere.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn all_masks_portable(block: &[u8; BLOCK]) -> [u64; 4] {
+    [
+        digit_mask_portable(block),
+        range_mask(block, b'A', b'Z'),
+        range_mask(block, b' ', b' '),
+        range_mask(block, b'@', b'@'),
+    ]
+}
+
+/// Bit `k` set when `block[k]` is in `lo..=hi`.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn range_mask(block: &[u8; BLOCK], lo: u8, hi: u8) -> u64 {
     let mut mask = 0u64;
     for (k, &b) in block.iter().enumerate() {
         mask |= u64::from(b.wrapping_sub(lo) <= hi - lo) << k;
@@ -329,7 +345,7 @@ fn trigger(
             Decided::Nothing => {}
         }
     }
-    if !engine.companions {
+    if !engine.companions || !companion::possible(region.hay, p, run) {
         return true;
     }
     let (hay, base) = (region.hay, region.base);
@@ -349,6 +365,11 @@ fn trigger(
         if engine.keywords.corroborate(hay, base, ws, we, memo).any {
             c.otherwise = Some(Confidence::Medium);
         }
+    }
+    // Plain text (every tracker dormant): a shape that only a field could
+    // make reportable (a date with no keyword) is dropped here.
+    if !engine.config.structure || !state.structure.is_live() {
+        found.retain(|c| c.otherwise.is_some());
     }
     let mut go_on = true;
     if found.iter().any(Companion::needs_role) {
@@ -434,6 +455,44 @@ mod sse2 {
         unsafe { digit_mask_sse2(block) }
     }
 
+    /// The four masks of [`super::Masks`]: digits, uppercase letters,
+    /// spaces and `@`, from one load per 16 bytes.
+    #[inline]
+    pub(super) fn all_masks(block: &[u8; BLOCK]) -> [u64; 4] {
+        // SAFETY: as for `digit_mask`: SSE2 is in the x86_64 baseline.
+        unsafe { all_masks_sse2(block) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn all_masks_sse2(block: &[u8; BLOCK]) -> [u64; 4] {
+        let p = block.as_ptr().cast::<__m128i>();
+        let zero = _mm_set1_epi8(b'0' as i8);
+        let nine = _mm_set1_epi8(9);
+        let a = _mm_set1_epi8(b'A' as i8);
+        let twenty_five = _mm_set1_epi8(25);
+        let space = _mm_set1_epi8(b' ' as i8);
+        let at = _mm_set1_epi8(b'@' as i8);
+        let mut masks = [0u64; 4];
+        for lane in 0..BLOCK / 16 {
+            // SAFETY: `block` is BLOCK readable bytes and `lane` < BLOCK/16,
+            // so the 16-byte load is in bounds; `loadu` has no alignment
+            // requirement.
+            let v = unsafe { _mm_loadu_si128(p.add(lane)) };
+            let d = _mm_sub_epi8(v, zero);
+            let u = _mm_sub_epi8(v, a);
+            let found = [
+                _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d),
+                _mm_cmpeq_epi8(_mm_min_epu8(u, twenty_five), u),
+                _mm_cmpeq_epi8(v, space),
+                _mm_cmpeq_epi8(v, at),
+            ];
+            for (mask, f) in masks.iter_mut().zip(found) {
+                *mask |= u64::from(_mm_movemask_epi8(f) as u16) << (16 * lane);
+            }
+        }
+        masks
+    }
+
     #[target_feature(enable = "sse2")]
     fn digit_mask_sse2(block: &[u8; BLOCK]) -> u64 {
         let p = block.as_ptr().cast::<__m128i>();
@@ -456,7 +515,24 @@ mod sse2 {
 
     #[cfg(test)]
     mod tests {
-        use super::super::{digit_mask_portable, BLOCK};
+        use super::super::{all_masks_portable, digit_mask_portable, BLOCK};
+
+        #[test]
+        fn sse2_masks_match_portable_for_every_byte_at_every_lane() {
+            for byte in 0..=255u8 {
+                for lane in 0..BLOCK {
+                    for fill in [b'x', b'5', b'Q', b' ', b'@'] {
+                        let mut block = [fill; BLOCK];
+                        block[lane] = byte;
+                        assert_eq!(
+                            super::all_masks(&block),
+                            all_masks_portable(&block),
+                            "byte {byte:#04x} at lane {lane} in {fill}"
+                        );
+                    }
+                }
+            }
+        }
 
         #[test]
         fn sse2_mask_matches_portable_for_every_byte_at_every_lane() {

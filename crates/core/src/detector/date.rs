@@ -184,16 +184,17 @@ pub fn at(
 pub fn is_birth_keyword_before(hay: &[u8], start: usize) -> bool {
     let hi = start.min(hay.len());
     let lo = start.saturating_sub(DOB_KEYWORD_WINDOW);
+    // Every keyword starts with `b` or `d`: only those positions are tried
+    // (this runs for every date in the input).
     (lo..hi).any(|k| {
-        let word_start =
-            k == 0 || hay.get(k - 1).is_some_and(|b| !b.is_ascii_alphabetic());
-        word_start
+        let first = hay[k].to_ascii_lowercase();
+        (first == b'b' || first == b'd')
+            && (k == 0 || !hay[k - 1].is_ascii_alphabetic())
             && DOB_KEYWORDS.iter().any(|kw| {
                 let kw_end = k + kw.len();
-                kw_end <= hi
-                    && hay
-                        .get(k..kw_end)
-                        .is_some_and(|w| w.eq_ignore_ascii_case(kw))
+                kw[0] == first
+                    && kw_end <= hi
+                    && hay[k..kw_end].eq_ignore_ascii_case(kw)
                     && !hay[kw_end..hi].iter().any(u8::is_ascii_digit)
             })
     })

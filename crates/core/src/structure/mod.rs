@@ -407,6 +407,13 @@ impl Structure {
             .unwrap_or(FieldRole::None)
     }
 
+    /// Whether any tracker still follows the input (is not dormant).
+    pub(crate) fn is_live(&self) -> bool {
+        let trackers: [&dyn Tracker; 5] =
+            [&self.dicom, &self.hl7, &self.json, &self.xml, &self.csv];
+        trackers.iter().any(|t| !t.is_dormant())
+    }
+
     /// Tells the trackers a health identifier was found at their position.
     pub(crate) fn identifier_found(&mut self) {
         for t in self.trackers() {
