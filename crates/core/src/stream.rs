@@ -20,7 +20,12 @@ use crate::scan::{self, Region, ScanState};
 ///    to one byte per push, and empty pushes).
 /// 2. **Bounded delay.** A finding is delivered by the `push` that brings
 ///    the stream [`max_delay`](Stream::max_delay) bytes past the finding's
-///    end (115 bytes with the default configuration), or by `finish`.
+///    end (115 bytes with the default configuration), or by `finish`. A
+///    finding made from structure is delivered that far past the byte that
+///    completes it: a name or a JSON, XML or CSV record at its own end; an
+///    HL7 message when the next message starts (only blank lines or MLLP
+///    bytes can lie between) or the input ends; a DICOM file at the end of
+///    the input.
 /// 3. **Bounded memory.** A stream holds at most
 ///    [`max_buffered`](Stream::max_buffered) bytes of input, whatever the
 ///    length of the stream: `3 × (lookbehind + hold)`, 1,248 bytes with the
