@@ -1,9 +1,10 @@
 //! What a scan reports: [`Finding`], its [`Kind`] and [`Confidence`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize as SerializeDerive};
 
 /// The kind of identifier, or of clinical content, a [`Finding`] is.
 ///
@@ -248,7 +249,24 @@ pub struct Finding {
     /// For a [`Kind::ClinicalRecord`], the record's format; `None` for
     /// every other kind.
     pub format: Option<RecordFormat>,
+    /// For a finding made inside decoded content (a gzip body, a base64
+    /// attachment, a zip entry), the layers it was found through and where
+    /// they start; `start` and `end` are then offsets within the innermost
+    /// decoded layer. `None` for the input as given.
+    pub layer: Option<Arc<Layer>>,
     value: Value,
+}
+
+/// Where a finding inside decoded content was found: set by a decoding
+/// front end (`caldicott-decode`), never by the engine itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, SerializeDerive)]
+pub struct Layer {
+    /// The layers from the outside in, e.g. `http > gzip > zip:xl/sharedStrings.xml`.
+    pub path: String,
+    /// Offset in the original input where the outermost decoded layer's
+    /// encoded bytes begin (the layers inside a compressed layer have no
+    /// offset of their own in the original input).
+    pub start: u64,
 }
 
 /// A finding's value, kept private so that it is only shown on request.
@@ -281,6 +299,7 @@ impl Finding {
             confidence,
             synthetic,
             format: None,
+            layer: None,
             value,
         }
     }
@@ -302,6 +321,7 @@ impl Finding {
             confidence,
             synthetic: false,
             format: None,
+            layer: None,
             value: Value::Text(text.into_boxed_str()),
         }
     }
@@ -319,6 +339,7 @@ impl Finding {
             confidence: Confidence::High,
             synthetic: false,
             format: Some(format),
+            layer: None,
             value: Value::Text(format.as_str().into()),
         }
     }
@@ -372,6 +393,17 @@ impl Finding {
         }
     }
 
+    /// This finding, found inside the decoded layer `layer`, its offsets
+    /// shifted by `shift` (the decoded layer's bytes begin that far into
+    /// the stream the finding was made in, for a layer scanned in pieces).
+    /// Used by decoding front ends.
+    pub fn in_layer(mut self, layer: Arc<Layer>, shift: u64) -> Finding {
+        self.start += shift;
+        self.end += shift;
+        self.layer = Some(layer);
+        self
+    }
+
     /// A view of this finding that serialises with an extra `value` field
     /// holding the full identifier. Use only when the caller explicitly
     /// asked to reveal values.
@@ -392,6 +424,16 @@ impl Finding {
             Some(format) => st.serialize_field("format", &format)?,
             None => st.skip_field("format")?,
         }
+        match &self.layer {
+            Some(layer) => {
+                st.serialize_field("layers", &layer.path)?;
+                st.serialize_field("layer_start", &layer.start)?;
+            }
+            None => {
+                st.skip_field("layers")?;
+                st.skip_field("layer_start")?;
+            }
+        }
         st.serialize_field("masked", &self.masked())
     }
 }
@@ -405,6 +447,7 @@ impl fmt::Debug for Finding {
             .field("confidence", &self.confidence)
             .field("synthetic", &self.synthetic)
             .field("format", &self.format)
+            .field("layer", &self.layer)
             .field("masked", &self.masked())
             .finish()
     }
@@ -412,7 +455,7 @@ impl fmt::Debug for Finding {
 
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Finding", 7)?;
+        let mut st = s.serialize_struct("Finding", 9)?;
         self.serialize_fields(&mut st)?;
         st.end()
     }
@@ -425,7 +468,7 @@ pub struct Revealed<'f>(&'f Finding);
 
 impl Serialize for Revealed<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Finding", 8)?;
+        let mut st = s.serialize_struct("Finding", 10)?;
         self.0.serialize_fields(&mut st)?;
         st.serialize_field("value", self.0.value())?;
         st.end()

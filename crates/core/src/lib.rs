@@ -87,7 +87,9 @@ pub use crate::engine::{
     MAX_KEYWORD_LEN,
 };
 pub use crate::error::{BuildError, StreamError};
-pub use crate::finding::{Confidence, Finding, Kind, RecordFormat, Revealed};
+pub use crate::finding::{
+    Confidence, Finding, Kind, Layer, RecordFormat, Revealed,
+};
 pub use crate::notice::Notice;
 pub use crate::report::{
     Policy, Report, Tee, Thresholds, Verdict, MAX_DISTINCT_TRACKED,

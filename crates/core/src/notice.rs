@@ -28,8 +28,9 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// A notice from `source` at `offset`.
-    pub(crate) fn new(
+    /// A notice from `source` at `offset` (front ends that decode content
+    /// make their own: a decompression bomb, a truncated archive).
+    pub fn new(
         offset: u64,
         source: &'static str,
         limit: &'static str,

@@ -1,0 +1,597 @@
+//! A layer: a stretch of content (the input, or what a decoder made of
+//! part of it), scanned as text or handed whole to a decoder whose output
+//! is a layer of its own.
+
+use std::sync::Arc;
+
+use caldicott_core::{Engine, Finding, Notice, Sink, Stream};
+
+use crate::decoder::base64::Base64;
+use crate::decoder::{DecodeError, Decoder, Output};
+use crate::sniff::{sniff, SNIFF_LEN};
+use crate::Limits;
+
+/// What every layer of one input shares: the engine, the limits, the
+/// running total of decoded bytes and where findings go.
+pub(crate) struct Ctx<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) limits: &'a Limits,
+    /// Bytes decoders have produced for this input so far.
+    pub(crate) decoded: &'a mut u64,
+    pub(crate) sink: &'a mut dyn Sink,
+    /// The sink asked to stop.
+    pub(crate) stopped: bool,
+}
+
+impl Ctx<'_> {
+    /// Hands a notice to the sink.
+    fn notice(
+        &mut self,
+        offset: u64,
+        source: &'static str,
+        limit: &'static str,
+        message: String,
+    ) {
+        let notice = Notice::new(offset, source, limit, message);
+        if !self.stopped && !self.sink.notice(notice) {
+            self.stopped = true;
+        }
+    }
+}
+
+/// The layer path and start of a layer below the input.
+type Info = Option<Arc<caldicott_core::Layer>>;
+
+/// Hands a layer's findings to the input's sink, with the layer recorded.
+struct LayerSink<'s> {
+    layer: &'s Info,
+    inner: &'s mut dyn Sink,
+}
+
+impl Sink for LayerSink<'_> {
+    fn finding(&mut self, finding: Finding) -> bool {
+        let finding = match self.layer {
+            Some(layer) => finding.in_layer(Arc::clone(layer), 0),
+            None => finding,
+        };
+        self.inner.finding(finding)
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.inner.notice(notice)
+    }
+}
+
+/// Shortest run of base64 characters (line breaks aside) decoded as an
+/// embedded blob. 48 characters encode 36 bytes, room for a sentence with
+/// an identifier in it; shorter runs are words, ids and hashes, and
+/// decoding them would only cost time.
+pub const MIN_BASE64_RUN: usize = 48;
+
+/// Whether `b` is in the base64 alphabet (standard or URL-safe, with
+/// padding).
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
+}
+
+/// The path and start of a child named `name` of a layer with `parent`
+/// info, whose encoded bytes start at `start` in the parent.
+fn child_info(parent: &Info, name: &str, start: u64) -> Info {
+    let info = match parent {
+        // The input's offsets are the original offsets.
+        None => caldicott_core::Layer { path: name.to_string(), start },
+        // Inside decoded content there is no original offset: the
+        // outermost layer's start stands for it.
+        Some(p) => caldicott_core::Layer {
+            path: format!("{} > {name}", p.path),
+            start: p.start,
+        },
+    };
+    Some(Arc::new(info))
+}
+
+/// How notices name a decoder: its name, after the path of the layer it
+/// decodes (`gzip`, `base64 > gzip`).
+fn decoder_label(info: &Info, name: &str) -> String {
+    match info {
+        None => name.to_string(),
+        Some(i) => format!("{} > {name}", i.path),
+    }
+}
+
+/// A layer.
+pub(crate) struct Layer {
+    info: Info,
+    /// Nesting depth: 0 for the input.
+    depth: usize,
+    /// Bytes received so far.
+    pos: u64,
+    state: State,
+}
+
+enum State {
+    /// Holding the first bytes to recognise the format.
+    Sniff(Vec<u8>),
+    /// Scanned as text.
+    Text { stream: Box<Stream>, embedded: Box<Embedded> },
+    /// Handed to a decoder; its output is the child layer (or, for a
+    /// container, a child layer per part).
+    Decode { decoder: Box<dyn Decoder>, kids: Box<Kids> },
+    /// Given up (a limit or malformed content): the rest is ignored.
+    Done,
+}
+
+/// What a decoding layer's output feeds.
+struct Kids {
+    /// The decoder's name in layer paths.
+    name: &'static str,
+    /// The current child layer.
+    child: Option<Box<Layer>>,
+    /// Encoded bytes in and decoded bytes out, for the expansion ratio.
+    encoded: u64,
+    decoded: u64,
+    /// Parts started (containers).
+    #[allow(dead_code)] // read by the container decoders being added
+    parts: usize,
+}
+
+/// The [`Output`] of a layer's decoder: the child layers, with the
+/// limits checked on the way.
+struct KidsOut<'k, 'c, 'a> {
+    kids: &'k mut Kids,
+    info: &'k Info,
+    depth: usize,
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl KidsOut<'_, '_, '_> {
+    fn origin(&self) -> u64 {
+        self.info.as_ref().map_or(0, |i| i.start)
+    }
+
+    fn path(&self) -> String {
+        decoder_label(self.info, self.kids.name)
+    }
+}
+
+impl Output for KidsOut<'_, '_, '_> {
+    fn data(&mut self, bytes: &[u8]) -> bool {
+        if self.ctx.stopped {
+            return false;
+        }
+        let limits = self.ctx.limits;
+        let n = bytes.len() as u64;
+        let name = self.kids.name;
+        if *self.ctx.decoded + n > limits.max_decoded_bytes {
+            let (origin, path) = (self.origin(), self.path());
+            self.ctx.notice(
+                origin,
+                name,
+                "max_decoded_bytes",
+                format!(
+                    "{path}: decoding stopped at {} decoded bytes for this \
+                     input (max_decoded_bytes); findings so far are kept",
+                    limits.max_decoded_bytes
+                ),
+            );
+            return false;
+        }
+        // The ratio is judged once a few kilobytes are in: small inputs
+        // may expand a lot (a short gzip of a long run of spaces).
+        let floor = self.kids.encoded.max(RATIO_FLOOR);
+        if self.kids.decoded + n
+            > floor.saturating_mul(limits.max_expansion_ratio)
+        {
+            let (origin, path) = (self.origin(), self.path());
+            self.ctx.notice(
+                origin,
+                name,
+                "max_expansion_ratio",
+                format!(
+                    "{path}: {name} expanded more than {}× \
+                     (max_expansion_ratio): a decompression bomb? decoding \
+                     stopped; findings so far are kept",
+                    limits.max_expansion_ratio
+                ),
+            );
+            return false;
+        }
+        *self.ctx.decoded += n;
+        self.kids.decoded += n;
+        let child = match &mut self.kids.child {
+            Some(child) => child,
+            None => {
+                let info = child_info(self.info, name, self.origin_of_child());
+                self.kids
+                    .child
+                    .insert(Box::new(Layer::new(info, self.depth + 1)))
+            }
+        };
+        child.push(bytes, self.ctx);
+        !self.ctx.stopped
+    }
+
+    fn part(&mut self, label: &str, text: bool) -> bool {
+        if let Some(mut child) = self.kids.child.take() {
+            child.finish(self.ctx);
+        }
+        if self.ctx.stopped {
+            return false;
+        }
+        self.kids.parts += 1;
+        let limits = self.ctx.limits;
+        if self.kids.parts > limits.max_parts {
+            let (origin, path, name) =
+                (self.origin(), self.path(), self.kids.name);
+            self.ctx.notice(
+                origin,
+                name,
+                "max_parts",
+                format!(
+                    "{path}: more than {} parts or entries (max_parts); the \
+                     rest are not decoded",
+                    limits.max_parts
+                ),
+            );
+            return false;
+        }
+        let name = if label.is_empty() {
+            self.kids.name.to_string()
+        } else {
+            format!("{}:{label}", self.kids.name)
+        };
+        let info = child_info(self.info, &name, self.origin_of_child());
+        let mut child = Layer::new(info, self.depth + 1);
+        if text {
+            child.state = State::Text {
+                stream: Box::new(self.ctx.engine.stream()),
+                embedded: Box::default(),
+            };
+        }
+        self.kids.child = Some(Box::new(child));
+        true
+    }
+}
+
+impl KidsOut<'_, '_, '_> {
+    /// Where a child's encoded bytes start in the original input: the
+    /// start of this (decoding) layer when it is the input or a layer of
+    /// it; inside decoded content, the outermost start.
+    fn origin_of_child(&self) -> u64 {
+        self.origin()
+    }
+}
+
+/// Encoded bytes handed to a decoder at a time, so that the expansion
+/// ratio is checked as decoding goes (deflate expands one byte to at most
+/// about 1 KiB, so a step decodes to at most about 4 MiB).
+const DECODE_STEP: usize = 4096;
+
+/// Encoded bytes below which the expansion ratio is judged against this
+/// floor instead: a 100-byte gzip of a 1 MB run of zeros would otherwise
+/// trip it, and 64 KiB × the ratio is a bounded amount of work.
+const RATIO_FLOOR: u64 = 64 * 1024;
+
+impl Layer {
+    /// The input itself.
+    pub(crate) fn root() -> Layer {
+        Layer::new(None, 0)
+    }
+
+    fn new(info: Info, depth: usize) -> Layer {
+        Layer { info, depth, pos: 0, state: State::Sniff(Vec::new()) }
+    }
+
+    /// The path of this layer, for notices.
+    fn path(&self) -> String {
+        self.info
+            .as_ref()
+            .map_or_else(|| "input".to_string(), |i| i.path.clone())
+    }
+
+    /// Where this layer starts in the original input.
+    fn origin(&self) -> u64 {
+        self.info.as_ref().map_or(0, |i| i.start)
+    }
+
+    /// The next bytes of this layer.
+    pub(crate) fn push(&mut self, bytes: &[u8], ctx: &mut Ctx<'_>) {
+        if ctx.stopped {
+            return;
+        }
+        if let State::Sniff(head) = &mut self.state {
+            let take = (SNIFF_LEN - head.len()).min(bytes.len());
+            head.extend_from_slice(&bytes[..take]);
+            if head.len() < SNIFF_LEN {
+                return;
+            }
+            let head = std::mem::take(head);
+            self.decide(&head, ctx);
+            self.feed(&head, ctx);
+            self.feed(&bytes[take..], ctx);
+            return;
+        }
+        self.feed(bytes, ctx);
+    }
+
+    /// This layer has ended.
+    pub(crate) fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        if let State::Sniff(head) = &mut self.state {
+            let head = std::mem::take(head);
+            self.decide(&head, ctx);
+            self.feed(&head, ctx);
+        }
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Sniff(_) | State::Done => {}
+            State::Text { mut stream, mut embedded } => {
+                let mut sink =
+                    LayerSink { layer: &self.info, inner: &mut *ctx.sink };
+                if !ctx.stopped && stream.finish(&mut sink).is_err() {
+                    ctx.stopped = true;
+                }
+                embedded.end_run(&self.info, ctx);
+            }
+            State::Decode { mut decoder, mut kids } => {
+                let result = {
+                    let mut out = KidsOut {
+                        kids: &mut kids,
+                        info: &self.info,
+                        depth: self.depth,
+                        ctx,
+                    };
+                    decoder.finish(&mut out)
+                };
+                if let Err(DecodeError::Malformed(why)) = result {
+                    let label = decoder_label(&self.info, kids.name);
+                    ctx.notice(
+                        self.origin(),
+                        kids.name,
+                        "malformed",
+                        format!("{label}: {why}; what was decoded before it was scanned"),
+                    );
+                }
+                if let Some(child) = kids.child.as_mut() {
+                    child.finish(ctx);
+                }
+            }
+        }
+    }
+
+    /// Chooses text or a decoder for this layer, from its first bytes.
+    fn decide(&mut self, head: &[u8], ctx: &mut Ctx<'_>) {
+        if let Some(format) = sniff(head) {
+            if self.depth < ctx.limits.max_depth {
+                self.state = State::Decode {
+                    decoder: format.decoder,
+                    kids: Box::new(Kids {
+                        name: format.name,
+                        child: None,
+                        encoded: 0,
+                        decoded: 0,
+                        parts: 0,
+                    }),
+                };
+                return;
+            }
+            let path = self.path();
+            ctx.notice(
+                self.origin(),
+                format.name,
+                "max_depth",
+                format!(
+                    "{path}: {} content nested more than {} layers deep is \
+                     not decoded (max_depth); scanned as it is",
+                    format.name, ctx.limits.max_depth
+                ),
+            );
+        }
+        self.state = State::Text {
+            stream: Box::new(ctx.engine.stream()),
+            embedded: Box::default(),
+        };
+    }
+
+    /// Bytes for a layer whose format is decided.
+    fn feed(&mut self, bytes: &[u8], ctx: &mut Ctx<'_>) {
+        if bytes.is_empty() || ctx.stopped {
+            return;
+        }
+        let start = self.pos;
+        self.pos += bytes.len() as u64;
+        let result = match &mut self.state {
+            State::Sniff(_) | State::Done => Ok(()),
+            State::Text { stream, embedded } => {
+                let mut sink =
+                    LayerSink { layer: &self.info, inner: &mut *ctx.sink };
+                if stream.push(bytes, &mut sink).is_err() {
+                    ctx.stopped = true;
+                    return;
+                }
+                embedded.feed(bytes, start, &self.info, self.depth, ctx);
+                Ok(())
+            }
+            State::Decode { decoder, kids } => {
+                // Count encoded bytes as they are consumed, so the
+                // expansion ratio compares like with like however large
+                // the push.
+                let mut result = Ok(());
+                for step in bytes.chunks(DECODE_STEP) {
+                    kids.encoded += step.len() as u64;
+                    let mut out = KidsOut {
+                        kids,
+                        info: &self.info,
+                        depth: self.depth,
+                        ctx,
+                    };
+                    result = decoder.push(step, &mut out);
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                result
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(DecodeError::Stopped) => self.stop(ctx),
+            Err(DecodeError::Malformed(why)) => {
+                let name = match &self.state {
+                    State::Decode { kids, .. } => kids.name,
+                    _ => "decoder",
+                };
+                let label = decoder_label(&self.info, name);
+                ctx.notice(
+                    self.origin(),
+                    name,
+                    "malformed",
+                    format!("{label}: {why}; what was decoded before it was scanned"),
+                );
+                self.stop(ctx);
+            }
+        }
+    }
+
+    /// Ends a decoding layer early: what its child already has is
+    /// finished and reported; the rest of this layer is ignored.
+    fn stop(&mut self, ctx: &mut Ctx<'_>) {
+        if let State::Decode { mut kids, .. } =
+            std::mem::replace(&mut self.state, State::Done)
+        {
+            if let Some(child) = kids.child.as_mut() {
+                child.finish(ctx);
+            }
+        }
+    }
+}
+
+/// Follows runs of base64 characters in a text layer; a run of at least
+/// [`MIN_BASE64_RUN`] characters is decoded as a child layer while it
+/// lasts. A line break inside a run continues it (MIME wraps base64 at 76
+/// characters) when the next line goes on with base64.
+#[derive(Default)]
+pub(crate) struct Embedded {
+    /// Layer offset where the current run starts.
+    run_start: u64,
+    /// Characters in the current run.
+    run_len: usize,
+    /// The run's first characters, until it is long enough.
+    head: Vec<u8>,
+    /// Line-break bytes since the last base64 character: CR, LF or CR LF
+    /// continue a run; anything more ends it.
+    in_break: u8,
+    /// The decoder and child layer of a run being decoded.
+    active: Option<(Base64, Box<Layer>)>,
+}
+
+impl Embedded {
+    /// The next bytes of the text layer, starting at layer offset `start`.
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        start: u64,
+        info: &Info,
+        depth: usize,
+        ctx: &mut Ctx<'_>,
+    ) {
+        if depth >= ctx.limits.max_depth {
+            return;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if is_base64(b) {
+                if self.run_len == 0 {
+                    self.run_start = start + i as u64;
+                }
+                self.in_break = 0;
+                self.run_len += 1;
+                if let Some((decoder, child)) = &mut self.active {
+                    // Feed the rest of the run in one go.
+                    let end = bytes[i..]
+                        .iter()
+                        .position(|&c| !is_base64(c))
+                        .map_or(bytes.len(), |p| i + p);
+                    self.run_len += end - i - 1;
+                    let mut out = OneChild { child, ctx };
+                    if decoder.push(&bytes[i..end], &mut out).is_err() {
+                        self.end_run(info, ctx);
+                    }
+                    i = end;
+                    continue;
+                }
+                self.head.push(b);
+                if self.run_len >= MIN_BASE64_RUN {
+                    let child_start = match info {
+                        None => self.run_start,
+                        Some(p) => p.start,
+                    };
+                    let layer = Layer::new(
+                        child_info(info, "base64", child_start),
+                        depth + 1,
+                    );
+                    let mut decoder = Base64::new();
+                    let mut child = Box::new(layer);
+                    let head = std::mem::take(&mut self.head);
+                    let ok = {
+                        let mut out = OneChild { child: &mut child, ctx };
+                        decoder.push(&head, &mut out).is_ok()
+                    };
+                    self.active = Some((decoder, child));
+                    if !ok {
+                        self.end_run(info, ctx);
+                    }
+                }
+            } else if self.run_len > 0 && self.line_break_continues(b) {
+                // A wrapped line: the run goes on if base64 follows.
+                self.in_break += 1;
+            } else if self.run_len > 0 {
+                self.end_run(info, ctx);
+            }
+            i += 1;
+        }
+    }
+
+    /// Whether `b` continues a run across one line break: CR or LF first,
+    /// or LF after CR; a blank line ends it.
+    fn line_break_continues(&self, b: u8) -> bool {
+        matches!((self.in_break, b), (0, b'\r' | b'\n') | (1, b'\n'))
+    }
+
+    /// The current run has ended: decode what is left of it.
+    fn end_run(&mut self, _info: &Info, ctx: &mut Ctx<'_>) {
+        self.run_len = 0;
+        self.head.clear();
+        self.in_break = 0;
+        if let Some((mut decoder, mut child)) = self.active.take() {
+            {
+                let mut out = OneChild { child: &mut child, ctx };
+                // A malformed tail (a stray character) ends the blob; what
+                // was decoded is scanned either way.
+                let _ = decoder.finish(&mut out);
+            }
+            child.finish(ctx);
+        }
+    }
+}
+
+/// The [`Output`] of an embedded blob's decoder: its one child layer.
+struct OneChild<'k, 'c, 'a> {
+    child: &'k mut Box<Layer>,
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl Output for OneChild<'_, '_, '_> {
+    fn data(&mut self, bytes: &[u8]) -> bool {
+        let limit = self.ctx.limits.max_decoded_bytes;
+        if *self.ctx.decoded + bytes.len() as u64 > limit {
+            return false;
+        }
+        *self.ctx.decoded += bytes.len() as u64;
+        self.child.push(bytes, self.ctx);
+        !self.ctx.stopped
+    }
+
+    fn part(&mut self, _label: &str, _text: bool) -> bool {
+        true
+    }
+}

@@ -1,0 +1,266 @@
+//! The decoding layers: each alone, nested, chunked every way, and the
+//! limits against bombs and malformed input.
+
+use std::io::Write;
+
+use base64::Engine as _;
+use caldicott_core::{Engine, Finding, Notice};
+use flate2::write::{GzEncoder, ZlibEncoder};
+use flate2::Compression;
+
+use crate::{Collected, Decoder, Limits};
+
+/// A letter with a synthetic NHS number, at offset 11..23.
+const LETTER: &[u8] = b"NHS number 943 476 5919 for the referral, seen today.";
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// (kind, start, end, path, layer start) of each finding.
+fn plain(found: &[Finding]) -> Vec<(String, u64, u64, String, u64)> {
+    found
+        .iter()
+        .map(|f| {
+            let (path, start) = f
+                .layer
+                .as_ref()
+                .map_or((String::new(), 0), |l| (l.path.clone(), l.start));
+            (f.kind.to_string(), f.start, f.end, path, start)
+        })
+        .collect()
+}
+
+fn scan(input: &[u8]) -> Collected {
+    let mut c = Collected::default();
+    Decoder::new(Engine::default()).scan_into(input, &mut c);
+    c
+}
+
+/// Every split point and a few chunkings give what the one-shot scan
+/// gives, notices included.
+fn assert_chunking_invariant(decoder: &Decoder, input: &[u8]) {
+    let mut whole = Collected::default();
+    decoder.scan_into(input, &mut whole);
+    let mut chunkings: Vec<Vec<usize>> =
+        vec![vec![1], vec![3], vec![7, 1, 64], vec![4096]];
+    let step = (input.len() / 200).max(1);
+    chunkings.extend(
+        (0..input.len()).step_by(step).map(|at| vec![at.max(1), input.len()]),
+    );
+    for sizes in chunkings {
+        let mut got = Collected::default();
+        let mut stream = decoder.stream();
+        let (mut pos, mut i) = (0, 0);
+        while pos < input.len() {
+            let n = sizes[i % sizes.len()].min(input.len() - pos);
+            stream.push(&input[pos..pos + n], &mut got).unwrap();
+            pos += n;
+            i += 1;
+        }
+        stream.finish(&mut got).unwrap();
+        assert_eq!(plain(&got.findings), plain(&whole.findings), "{sizes:?}");
+        assert_eq!(got.notices, whole.notices, "{sizes:?}");
+    }
+}
+
+#[test]
+fn plain_text_is_scanned_as_the_engine_scans_it() {
+    let text = b"Patient 943 476 5919 and order=6414882151 \n a,b\n";
+    let engine = Engine::default();
+    assert_eq!(plain(&scan(text).findings), plain(&engine.scan(text)));
+    assert!(scan(text).notices.is_empty());
+    // Short inputs (under SNIFF_LEN) too.
+    assert_eq!(plain(&scan(b"NHS 9434765919").findings).len(), 1);
+    assert!(scan(b"").findings.is_empty());
+}
+
+#[test]
+fn gzip_and_zlib_are_decoded() {
+    for (input, name) in [(gzip(LETTER), "gzip"), (zlib(LETTER), "zlib")] {
+        let got = scan(&input);
+        assert_eq!(
+            plain(&got.findings),
+            vec![("nhs_number".into(), 11, 23, name.into(), 0)],
+            "{name}"
+        );
+        assert!(got.notices.is_empty(), "{:?}", got.notices);
+        assert_chunking_invariant(&Decoder::new(Engine::default()), &input);
+    }
+}
+
+#[test]
+fn text_starting_like_zlib_is_text() {
+    // `x^` is a valid zlib header; the text after it is not compressed.
+    let text = b"x^2 + y^2 = r^2, patient NHS 943 476 5919";
+    assert_eq!(
+        plain(&scan(text).findings),
+        plain(&Engine::default().scan(text))
+    );
+}
+
+#[test]
+fn base64_blobs_in_text_json_and_mime_lines() {
+    let blob = b64(LETTER);
+    let json = format!("{{\"file\": \"{blob}\", \"n\": 1}}");
+    let got = scan(json.as_bytes());
+    assert_eq!(
+        plain(&got.findings),
+        vec![("nhs_number".into(), 11, 23, "base64".into(), 10)]
+    );
+    // MIME wraps at 76; here at 20, CRLF.
+    let long = b64(&[LETTER, LETTER].concat());
+    let wrapped: Vec<String> = long
+        .as_bytes()
+        .chunks(20)
+        .map(|c| String::from_utf8_lossy(c).into())
+        .collect();
+    let mime = format!(
+        "Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\nbye",
+        wrapped.join("\r\n")
+    );
+    let got = scan(mime.as_bytes());
+    assert_eq!(got.findings.len(), 2, "{:?}", plain(&got.findings));
+    assert!(got
+        .findings
+        .iter()
+        .all(|f| f.layer.as_ref().unwrap().path == "base64"));
+    assert_chunking_invariant(
+        &Decoder::new(Engine::default()),
+        mime.as_bytes(),
+    );
+    // Runs shorter than MIN_BASE64_RUN are words, not blobs.
+    let short = b64(b"NHS 9434765919");
+    assert!(scan(short.as_bytes()).findings.is_empty());
+}
+
+#[test]
+fn layers_nest_and_record_their_path() {
+    // A gzip'd letter, base64'd, in JSON.
+    let json = format!("{{\"upload\":\"{}\"}}", b64(&gzip(LETTER)));
+    let got = scan(json.as_bytes());
+    assert_eq!(
+        plain(&got.findings),
+        vec![("nhs_number".into(), 11, 23, "base64 > gzip".into(), 11)]
+    );
+    assert_chunking_invariant(
+        &Decoder::new(Engine::default()),
+        json.as_bytes(),
+    );
+    // And the JSON itself gzip'd.
+    let outer = gzip(json.as_bytes());
+    let got = scan(&outer);
+    assert_eq!(
+        plain(&got.findings),
+        vec![("nhs_number".into(), 11, 23, "gzip > base64 > gzip".into(), 0)]
+    );
+}
+
+#[test]
+fn depth_is_limited_and_reported() {
+    let mut data = LETTER.to_vec();
+    for _ in 0..12 {
+        data = gzip(&data);
+    }
+    let got = scan(&data);
+    assert!(got.findings.is_empty());
+    assert_eq!(got.notices.len(), 1, "{:?}", got.notices);
+    assert_eq!(got.notices[0].limit, "max_depth");
+    let shallow = Decoder::with_limits(
+        Engine::default(),
+        Limits { max_depth: 20, ..Limits::default() },
+    );
+    assert_eq!(shallow.scan(&data).len(), 1);
+}
+
+#[test]
+fn a_gzip_bomb_stops_with_a_notice_and_keeps_findings() {
+    // The letter, then 200 MB of zeros: 1,000× and more.
+    let mut e = GzEncoder::new(Vec::new(), Compression::best());
+    e.write_all(LETTER).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        e.write_all(&zeros).unwrap();
+    }
+    let bomb = e.finish().unwrap();
+    assert!(bomb.len() < 300_000, "{}", bomb.len());
+    let decoder = Decoder::new(Engine::default());
+    let mut got = Collected::default();
+    let mut stream = decoder.stream();
+    stream.push(&bomb, &mut got).unwrap();
+    stream.finish(&mut got).unwrap();
+    assert_eq!(got.findings.len(), 1, "the letter before the zeros");
+    let limits: Vec<&str> = got.notices.iter().map(|n| n.limit).collect();
+    assert_eq!(limits, ["max_expansion_ratio"]);
+    // It stopped near the limit: 100× the 64 KiB floor, plus one piece.
+    assert!(
+        stream.decoded_bytes() <= 100 * 64 * 1024 + (1 << 20),
+        "{}",
+        stream.decoded_bytes()
+    );
+}
+
+#[test]
+fn the_decoded_total_is_limited() {
+    let limits = Limits { max_decoded_bytes: 10, ..Limits::default() };
+    let got = {
+        let mut c = Collected::default();
+        Decoder::with_limits(Engine::default(), limits)
+            .scan_into(&gzip(LETTER), &mut c);
+        c
+    };
+    assert!(got.findings.is_empty());
+    assert_eq!(
+        got.notices.iter().map(|n| n.limit).collect::<Vec<_>>(),
+        ["max_decoded_bytes"]
+    );
+}
+
+#[test]
+fn truncated_and_corrupt_gzip_report_and_keep_what_decoded() {
+    let mut long = LETTER.to_vec();
+    long.extend(std::iter::repeat_n(b'.', 100_000));
+    let z = gzip(&long);
+    for cut in [10, z.len() / 2, z.len() - 4] {
+        let got = scan(&z[..cut]);
+        let limits: Vec<&str> = got.notices.iter().map(|n| n.limit).collect();
+        assert_eq!(limits, ["malformed"], "cut at {cut}");
+        assert!(
+            got.notices[0].message.contains("gzip"),
+            "{}",
+            got.notices[0].message
+        );
+        if cut > 100 {
+            assert_eq!(got.findings.len(), 1, "cut at {cut}");
+        }
+    }
+    let mut bad = z.clone();
+    bad[20] ^= 0xff;
+    let got = scan(&bad);
+    assert!(got.notices.iter().any(|n| n.limit == "malformed"));
+}
+
+#[test]
+fn bad_base64_ends_the_blob_quietly() {
+    // A long run that is not base64 at all decodes to noise: no finding,
+    // no panic.
+    let run = "A".repeat(47) + "!" + &"B".repeat(100);
+    let got = scan(run.as_bytes());
+    assert!(got.findings.is_empty());
+    let noise: Vec<u8> =
+        (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let _ = scan(&noise);
+    let _: Vec<Notice> = scan(&noise).notices;
+}
