@@ -4,18 +4,19 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use caldicott_core::{
-    Confidence, Config, Engine, Finding, Kind, Policy, Report,
+    Confidence, Config, Engine, Finding, Kind, Notice, Policy, Report,
 };
 use pyo3::prelude::*;
 
 use crate::errors::{build_error, config_error, io_error, ConfigError};
 use crate::finding::PyFinding;
 use crate::input::Input;
+use crate::notice::{Collected, PyNotice};
 use crate::policy::{report_dict, PyPolicy};
 use crate::stream::PyStream;
 
-/// The result of `Engine.assess`: a verdict, the counts behind it, and
-/// the findings.
+/// The result of `Engine.assess`: a verdict, the counts behind it, the
+/// findings and the notices.
 #[pyclass(frozen, module = "caldicott", name = "Assessment")]
 pub(crate) struct PyAssessment {
     /// `allow`, `alert` or `block`.
@@ -25,27 +26,42 @@ pub(crate) struct PyAssessment {
     #[pyo3(get)]
     policy: String,
     /// Counts: findings per kind and confidence, distinct identifiers,
-    /// synthetic numbers. Never a value.
+    /// synthetic numbers, clinical records per format, notices per
+    /// `source:limit`. Never a value.
     #[pyo3(get)]
     report: Py<PyAny>,
     /// The findings.
     #[pyo3(get)]
     findings: Vec<PyFinding>,
+    /// What the scan could not do in full (limits reached, structures
+    /// abandoned).
+    #[pyo3(get)]
+    notices: Vec<PyNotice>,
 }
 
 #[pymethods]
 impl PyAssessment {
+    /// The verdict, the policy, and how many findings and notices.
     fn __repr__(&self) -> String {
         format!(
-            "Assessment(verdict='{}', policy='{}', findings={})",
+            "Assessment(verdict='{}', policy='{}', findings={}, notices={})",
             self.verdict,
             self.policy,
-            self.findings.len()
+            self.findings.len(),
+            self.notices.len()
         )
     }
 }
 
 /// A compiled detector set, shared freely between threads.
+///
+/// `Engine(*, kinds, context_before, context_after, extra_keywords,
+/// min_confidence, report_synthetic, structure)`: `kinds` names the kinds
+/// to report (default: all of `nhs_number`, `chi_number`, `hc_number`,
+/// `nino`, `postcode`, `date_of_birth`, `snomed_ct`, `icd10`, `nhs_email`,
+/// `person_name`, `clinical_record`); `structure=False` scans CSV, HL7 v2,
+/// FHIR, CDA and DICOM inputs as plain text (no field corroboration, no
+/// names, no records).
 #[pyclass(frozen, module = "caldicott", name = "Engine")]
 pub(crate) struct PyEngine {
     pub(crate) engine: Engine,
@@ -53,7 +69,8 @@ pub(crate) struct PyEngine {
 
 #[pymethods]
 impl PyEngine {
-    /// Builds an engine; every argument defaults to the library default.
+    /// Builds an engine; every argument defaults to the library default
+    /// (see the class docstring).
     #[new]
     #[pyo3(signature = (
         *,
@@ -63,6 +80,7 @@ impl PyEngine {
         extra_keywords = None,
         min_confidence = None,
         report_synthetic = None,
+        structure = None,
     ))]
     fn new(
         kinds: Option<Vec<String>>,
@@ -71,6 +89,7 @@ impl PyEngine {
         extra_keywords: Option<Vec<String>>,
         min_confidence: Option<String>,
         report_synthetic: Option<bool>,
+        structure: Option<bool>,
     ) -> PyResult<PyEngine> {
         let mut config = Config::default();
         if let Some(kinds) = kinds {
@@ -78,9 +97,11 @@ impl PyEngine {
                 .iter()
                 .map(|k| {
                     Kind::from_name(k).ok_or_else(|| {
+                        let known: Vec<&str> =
+                            Kind::ALL.iter().map(|k| k.as_str()).collect();
                         ConfigError::new_err(format!(
-                            "unknown kind '{k}'; expected one of \
-                             nhs_number, chi_number, hc_number"
+                            "unknown kind '{k}'; expected one of {}",
+                            known.join(", ")
                         ))
                     })
                 })
@@ -107,6 +128,9 @@ impl PyEngine {
         if let Some(b) = report_synthetic {
             config.report_synthetic = b;
         }
+        if let Some(b) = structure {
+            config.structure = b;
+        }
         Engine::new(config)
             .map(|engine| PyEngine { engine })
             .map_err(build_error)
@@ -121,53 +145,66 @@ impl PyEngine {
             .map_err(build_error)
     }
 
-    /// Scans `data` (bytes, a buffer, or str) and returns its findings.
+    /// Scans `data` (bytes, a buffer, or str) and returns its findings;
+    /// with `with_notices=True`, a `(findings, notices)` tuple.
+    #[pyo3(signature = (data, *, with_notices = false))]
     fn scan(
         &self,
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyFinding>> {
-        scan_with(py, &self.engine, data)
+        with_notices: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let (found, notices) = scan_with(py, &self.engine, data)?;
+        scanned(py, found, notices, with_notices)
     }
 
     /// Scans a file, streamed through the engine in Rust; findings carry
-    /// `line` and `column`.
+    /// `line` and `column`. Returns the findings; with
+    /// `with_notices=True`, a `(findings, notices)` tuple.
+    #[pyo3(signature = (path, *, with_notices = false))]
     fn scan_file(
         &self,
         py: Python<'_>,
         path: PathBuf,
-    ) -> PyResult<Vec<PyFinding>> {
+        with_notices: bool,
+    ) -> PyResult<Py<PyAny>> {
         let engine = &self.engine;
-        let found = py.detach(|| -> std::io::Result<Vec<PyFinding>> {
-            let mut file = std::fs::File::open(&path)?;
-            let mut out = Vec::new();
-            caldicott_io::scan_reader(
-                engine,
-                &mut file,
-                &mut |f, pos| {
-                    let mut finding = PyFinding::new(f);
-                    finding.position = Some((pos.line, pos.column));
-                    out.push(finding);
-                    Ok(())
-                },
-                // Notices reach Python through `assess` and a stream's
-                // report; `scan_file` returns findings only.
-                &mut |_| Ok(()),
-            )?;
-            Ok(out)
-        });
-        found.map_err(io_error)
+        let found =
+            py.detach(|| -> std::io::Result<(Vec<PyFinding>, Vec<Notice>)> {
+                let mut file = std::fs::File::open(&path)?;
+                let (mut out, mut notices) = (Vec::new(), Vec::new());
+                caldicott_io::scan_reader(
+                    engine,
+                    &mut file,
+                    &mut |f, pos| {
+                        let mut finding = PyFinding::new(f);
+                        finding.position = Some((pos.line, pos.column));
+                        out.push(finding);
+                        Ok(())
+                    },
+                    &mut |n| {
+                        notices.push(n);
+                        Ok(())
+                    },
+                )?;
+                Ok((out, notices))
+            });
+        let (found, notices) = found.map_err(io_error)?;
+        let notices = notices.into_iter().map(PyNotice::new).collect();
+        scanned(py, found, notices, with_notices)
     }
 
-    /// Starts a stream: feed chunks, get findings with absolute offsets.
-    /// With a policy, the stream also keeps a report and a verdict.
+    /// Starts a stream: feed chunks, get findings with absolute offsets;
+    /// the stream keeps its notices (`Stream.notices`). With a policy, it
+    /// also keeps a report and a verdict.
     #[pyo3(signature = (policy = None))]
     fn stream(&self, policy: Option<&PyPolicy>) -> PyStream {
         PyStream::new(self.engine.stream(), policy.map(|p| p.policy.clone()))
     }
 
     /// Scans `data` and decides a verdict under `policy` (the default
-    /// policy if none): returns an `Assessment`.
+    /// policy if none): returns an `Assessment` (verdict, report, findings
+    /// and notices).
     #[pyo3(signature = (data, policy = None))]
     fn assess(
         &self,
@@ -179,9 +216,9 @@ impl PyEngine {
         let input = Input::extract(data, "assess()")?;
         let bytes = input.bytes()?;
         let engine = &self.engine;
-        let (found, report) = py.detach(|| {
+        let (mut found, report) = py.detach(|| {
             let mut report = Report::for_policy(&policy);
-            let mut found = Vec::new();
+            let mut found = Collected::default();
             engine.scan_into(bytes, &mut report.tee(&mut found));
             (found, report)
         });
@@ -190,11 +227,14 @@ impl PyEngine {
             verdict,
             policy: policy.name.clone(),
             report: report_dict(py, &report)?.unbind(),
-            findings: found.into_iter().map(PyFinding::new).collect(),
+            notices: found.py_notices(),
+            findings: found.findings.into_iter().map(PyFinding::new).collect(),
         })
     }
 
-    /// The configuration, as a dict.
+    /// The configuration, as a dict (`kinds`, `context_before`,
+    /// `context_after`, `extra_keywords`, `min_confidence`,
+    /// `report_synthetic`, `structure`).
     #[getter]
     fn config<'py>(
         &self,
@@ -209,61 +249,99 @@ impl PyEngine {
         d.set_item("extra_keywords", c.extra_keywords.clone())?;
         d.set_item("min_confidence", c.min_confidence.as_str())?;
         d.set_item("report_synthetic", c.report_synthetic)?;
+        d.set_item("structure", c.structure)?;
         Ok(d)
     }
 
+    /// The main settings (the keywords are left out: they may be long).
     fn __repr__(&self) -> String {
         let c = self.engine.config();
         let kinds: Vec<String> =
             c.kinds.iter().map(|k| format!("'{k}'")).collect();
         format!(
             "Engine(kinds=[{}], context_before={}, context_after={}, \
-             min_confidence='{}')",
+             min_confidence='{}', structure={})",
             kinds.join(", "),
             c.context_before,
             c.context_after,
-            c.min_confidence
+            c.min_confidence,
+            if c.structure { "True" } else { "False" }
         )
     }
 }
 
 /// Scans with the GIL released, and adds character offsets for `str`.
+/// Returns the findings and the notices.
 fn scan_with(
     py: Python<'_>,
     engine: &Engine,
     data: &Bound<'_, PyAny>,
-) -> PyResult<Vec<PyFinding>> {
+) -> PyResult<(Vec<PyFinding>, Vec<PyNotice>)> {
     let input = Input::extract(data, "scan()")?;
     let bytes = input.bytes()?;
     let with_chars = input.is_str();
     Ok(py.detach(|| {
-        let found = engine.scan(bytes);
-        if with_chars {
+        let mut out = Collected::default();
+        engine.scan_into(bytes, &mut out);
+        let found = std::mem::take(&mut out.findings);
+        let found = if with_chars {
             with_char_offsets(bytes, found)
         } else {
             found.into_iter().map(PyFinding::new).collect()
-        }
+        };
+        (found, out.py_notices())
     }))
 }
 
-/// Adds character offsets to findings (in `start` order) over UTF-8 text,
-/// counting characters once across the whole input.
+/// What `scan` and `scan_file` return: the findings, or with
+/// `with_notices` a `(findings, notices)` tuple.
+fn scanned(
+    py: Python<'_>,
+    found: Vec<PyFinding>,
+    notices: Vec<PyNotice>,
+    with_notices: bool,
+) -> PyResult<Py<PyAny>> {
+    Ok(if with_notices {
+        (found, notices).into_pyobject(py)?.into_any().unbind()
+    } else {
+        found.into_pyobject(py)?.into_any().unbind()
+    })
+}
+
+/// Adds character offsets to findings over UTF-8 text. Findings are not in
+/// `start` order (a record comes after the identifiers inside it), so the
+/// offsets are sorted first and characters counted once across the input.
 fn with_char_offsets(text: &[u8], found: Vec<Finding>) -> Vec<PyFinding> {
+    let mut offsets: Vec<usize> = found
+        .iter()
+        .flat_map(|f| [f.start, f.end])
+        .map(|o| usize::try_from(o).unwrap_or(usize::MAX).min(text.len()))
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
     let (mut pos, mut chars) = (0usize, 0u64);
-    let mut count_to = |target: usize| {
-        chars +=
-            text[pos..target].iter().filter(|&&b| (b & 0xC0) != 0x80).count()
-                as u64;
-        pos = target;
-        chars
+    let counts: Vec<u64> = offsets
+        .iter()
+        .map(|&target| {
+            chars += text[pos..target]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count() as u64;
+            pos = target;
+            chars
+        })
+        .collect();
+    let char_at = |offset: u64| {
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        let i = offsets.partition_point(|&o| o < offset.min(text.len()));
+        counts.get(i).copied().unwrap_or(chars)
     };
     found
         .into_iter()
         .map(|f| {
-            let start = count_to(f.start as usize);
-            let end = count_to(f.end as usize);
+            let chars = (char_at(f.start), char_at(f.end));
             let mut finding = PyFinding::new(f);
-            finding.chars = Some((start, end));
+            finding.chars = Some(chars);
             finding
         })
         .collect()
@@ -275,13 +353,17 @@ fn default_engine() -> &'static Engine {
     ENGINE.get_or_init(Engine::default)
 }
 
-/// Scans `data` with the default engine.
+/// Scans `data` with the default engine and returns its findings; with
+/// `with_notices=True`, a `(findings, notices)` tuple.
 #[pyfunction]
+#[pyo3(signature = (data, *, with_notices = false))]
 pub(crate) fn scan(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-) -> PyResult<Vec<PyFinding>> {
-    scan_with(py, default_engine(), data)
+    with_notices: bool,
+) -> PyResult<Py<PyAny>> {
+    let (found, notices) = scan_with(py, default_engine(), data)?;
+    scanned(py, found, notices, with_notices)
 }
 
 /// Whether `text` is a valid NHS number (Modulus 11, allocated or 9xx

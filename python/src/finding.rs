@@ -1,12 +1,12 @@
 //! `Finding` for Python: a frozen view of a core finding, which never shows
-//! the full identifier unless `reveal()` is called.
+//! the full value unless `reveal()` is called.
 
 use caldicott_core::Finding;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// One identifier found. `repr()` and `to_dict()` show only the masked
-/// value; `reveal()` returns the digits.
+/// One identifier, or piece of clinical content, found. `repr()` and
+/// `to_dict()` show only the masked value; `reveal()` returns the value.
 #[pyclass(frozen, eq, module = "caldicott", name = "Finding")]
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct PyFinding {
@@ -18,6 +18,7 @@ pub(crate) struct PyFinding {
 }
 
 impl PyFinding {
+    /// Wraps a core finding, with no character offsets or position.
     pub(crate) fn new(inner: Finding) -> PyFinding {
         PyFinding { inner, chars: None, position: None }
     }
@@ -25,10 +26,20 @@ impl PyFinding {
 
 #[pymethods]
 impl PyFinding {
-    /// `nhs_number`, `chi_number` or `hc_number`.
+    /// What was found: a health identifier (`nhs_number`, `chi_number`,
+    /// `hc_number`), a companion identifier (`nino`, `postcode`,
+    /// `date_of_birth`, `snomed_ct`, `icd10`, `nhs_email`, `person_name`)
+    /// or a `clinical_record`.
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.kind.as_str()
+    }
+
+    /// For a `clinical_record`, its format (`hl7v2`, `fhir`, `cda`,
+    /// `dicom`, `csv`); `None` for every other kind.
+    #[getter]
+    fn format(&self) -> Option<&'static str> {
+        self.inner.format.map(|f| f.as_str())
     }
 
     /// Byte offset of the first byte.
@@ -49,13 +60,18 @@ impl PyFinding {
         self.inner.confidence.as_str()
     }
 
-    /// Whether the number is from a never-issued (9xx) range.
+    /// Whether the number is from a never-issued (9xx) range (always
+    /// `False` for kinds other than the health identifiers).
     #[getter]
     fn synthetic(&self) -> bool {
         self.inner.synthetic
     }
 
-    /// The identifier with all but its last four digits hidden.
+    /// The value with everything identifying hidden: a health identifier
+    /// keeps its last four digits (`*** *** 5919`), a NINO its last three
+    /// characters, a postcode its outward code (`LS1 ***`), an NHSmail
+    /// address its domain, a record its format (`csv record`); dates of
+    /// birth, names and clinical codes are hidden entirely (`***`).
     #[getter]
     fn masked(&self) -> String {
         self.inner.masked()
@@ -85,13 +101,18 @@ impl PyFinding {
         self.position.map(|p| p.1)
     }
 
-    /// The full identifier: ten digits, no separators. This is patient
-    /// data; call it only when the user asked to see it.
+    /// The full value, normalised: a health identifier's ten digits
+    /// without separators, a NINO without spaces, a date as `YYYY-MM-DD`,
+    /// an email address in lower case, a name as written, a record's
+    /// format name. This is patient data; call it only when the user asked
+    /// to see it.
     fn reveal(&self) -> &str {
         self.inner.value()
     }
 
-    /// The finding as a dict; with `reveal=True`, also its `value`.
+    /// The finding as a dict (the fields of the Rust serialisation:
+    /// `format` only for a `clinical_record`); with `reveal=True`, also its
+    /// `value`.
     #[pyo3(signature = (*, reveal = false))]
     fn to_dict<'py>(
         &self,
@@ -104,6 +125,9 @@ impl PyFinding {
         d.set_item("end", self.end())?;
         d.set_item("confidence", self.confidence())?;
         d.set_item("synthetic", self.synthetic())?;
+        if let Some(format) = self.format() {
+            d.set_item("format", format)?;
+        }
         d.set_item("masked", self.masked())?;
         if let Some((s, e)) = self.chars {
             d.set_item("char_start", s)?;
@@ -130,10 +154,15 @@ impl PyFinding {
         h.finish()
     }
 
+    /// The fields and the masked value, never the value itself; `format`
+    /// only for a `clinical_record`.
     fn __repr__(&self) -> String {
+        let format = self
+            .format()
+            .map_or_else(String::new, |f| format!(", format='{f}'"));
         format!(
             "Finding(kind='{}', start={}, end={}, confidence='{}', \
-             synthetic={}, masked='{}')",
+             synthetic={}{format}, masked='{}')",
             self.kind(),
             self.start(),
             self.end(),

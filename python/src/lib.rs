@@ -6,6 +6,7 @@ mod engine;
 mod errors;
 mod finding;
 mod input;
+mod notice;
 mod policy;
 mod stream;
 
@@ -18,6 +19,7 @@ fn _caldicott(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<stream::PyStream>()?;
     m.add_class::<finding::PyFinding>()?;
+    m.add_class::<notice::PyNotice>()?;
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<engine::PyAssessment>()?;
     m.add_function(wrap_pyfunction!(engine::scan, m)?)?;

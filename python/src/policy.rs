@@ -18,8 +18,9 @@ pub(crate) struct PyPolicy {
 #[pymethods]
 impl PyPolicy {
     /// A policy from keyword arguments with the fields of a policy file
-    /// (`name`, `min_confidence`, `count_synthetic`, `alert`, `block`);
-    /// unset fields take the default policy's values.
+    /// (`name`, `min_confidence`, `count_synthetic`, `alert`, `block`;
+    /// each threshold a dict of `distinct`, `distinct_by_kind`, `records`,
+    /// `on_notice`); unset fields take the default policy's values.
     #[new]
     #[pyo3(signature = (**fields))]
     fn new(
@@ -52,12 +53,15 @@ impl PyPolicy {
         &self.policy.name
     }
 
+    /// The policy's name.
     fn __repr__(&self) -> String {
         format!("Policy(name='{}')", self.policy.name)
     }
 }
 
-/// A report as a Python dict, through its serde form (counts only).
+/// A report as a Python dict, through its serde form (counts only):
+/// `findings`, `synthetic`, `by_kind`, `distinct`, `distinct_saturated`,
+/// `records` (format → count) and `notices` (`source:limit` → count).
 pub(crate) fn report_dict<'py>(
     py: Python<'py>,
     report: &Report,

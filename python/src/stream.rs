@@ -6,11 +6,13 @@ use pyo3::prelude::*;
 use crate::errors::stream_error;
 use crate::finding::PyFinding;
 use crate::input::Input;
+use crate::notice::{Collected, PyNotice};
 use crate::policy::report_dict;
 
 /// Per-stream state; results never depend on how the data is chunked.
 /// Offsets are bytes from the start of the stream (a `str` chunk counts as
-/// its UTF-8 encoding).
+/// its UTF-8 encoding). The stream keeps the notices it receives (see
+/// `notices`).
 #[pyclass(module = "caldicott", name = "Stream")]
 pub(crate) struct PyStream {
     stream: Stream,
@@ -19,6 +21,9 @@ pub(crate) struct PyStream {
     finished: bool,
     /// The report and its policy, when the stream was made with one.
     assessed: Option<(Policy, Report)>,
+    /// Every notice received so far. Few: each structure tracker stops
+    /// following its format when it raises one.
+    notices: Vec<PyNotice>,
 }
 
 impl PyStream {
@@ -27,11 +32,17 @@ impl PyStream {
             let report = Report::for_policy(&p);
             (p, report)
         });
-        PyStream { stream, pending: Vec::new(), finished: false, assessed }
+        PyStream {
+            stream,
+            pending: Vec::new(),
+            finished: false,
+            assessed,
+            notices: Vec::new(),
+        }
     }
 
     /// Runs `f` (a push or a finish) with the GIL released, feeding the
-    /// report if there is one.
+    /// report if there is one and keeping the notices.
     fn run(
         &mut self,
         py: Python<'_>,
@@ -41,15 +52,17 @@ impl PyStream {
             ) -> Result<(), caldicott_core::StreamError>
             + Send,
     ) -> PyResult<Vec<PyFinding>> {
-        let mut out = Vec::new();
+        let mut out = Collected::default();
         let stream = &mut self.stream;
         let report = self.assessed.as_mut().map(|(_, r)| r);
-        py.detach(|| match report {
+        let result = py.detach(|| match report {
             Some(r) => f(stream, &mut r.tee(&mut out)),
             None => f(stream, &mut out),
-        })
-        .map_err(stream_error)?;
-        Ok(out.into_iter().map(PyFinding::new).collect())
+        });
+        // A failing call may still have raised notices before failing.
+        self.notices.extend(out.py_notices());
+        result.map_err(stream_error)?;
+        Ok(out.findings.into_iter().map(PyFinding::new).collect())
     }
 }
 
@@ -91,6 +104,15 @@ impl PyStream {
         self.assessed.as_ref().map(|(_, r)| report_dict(py, r)).transpose()
     }
 
+    /// Every notice the stream has received so far (limits reached,
+    /// structures abandoned), oldest first; also counted in `report`. A
+    /// plain list kept for the stream's life: notices are few, since each
+    /// structure tracker stops following its format when it raises one.
+    #[getter]
+    fn notices(&self) -> Vec<PyNotice> {
+        self.notices.clone()
+    }
+
     /// Bytes fed so far.
     #[getter]
     fn position(&self) -> u64 {
@@ -104,10 +126,13 @@ impl PyStream {
         self.pending.clone()
     }
 
+    /// Returns the stream itself.
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
+    /// Finishes the stream unless `finish()` was called; what the flush
+    /// finds goes to `pending`. Never suppresses an exception.
     #[pyo3(signature = (_exc_type = None, _exc = None, _tb = None))]
     fn __exit__(
         &mut self,
@@ -124,6 +149,7 @@ impl PyStream {
         Ok(false)
     }
 
+    /// The position and whether the stream is finished.
     fn __repr__(&self) -> String {
         format!(
             "Stream(position={}, finished={})",

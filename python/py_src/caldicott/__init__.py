@@ -1,10 +1,15 @@
-"""Find UK patient identifiers (NHS, CHI and H&C numbers) in bytes, text,
-files and streams.
+"""Find UK patient data in bytes, text, files and streams: the health
+identifiers (NHS, CHI and H&C numbers), companion identifiers (NINOs,
+postcodes, dates of birth, SNOMED CT and ICD-10 codes, NHSmail addresses,
+names) and clinical records (HL7 v2 messages, FHIR Patients, CDA documents,
+DICOM files, CSV rows), each a ``Finding`` with a ``kind``.
 
 The engine is Rust (``caldicott-core``); this package is a thin layer over
 it. Every scan releases the GIL, so threads scan in parallel. Findings show
 only a masked value (``*** *** 5919``) unless ``Finding.reveal()`` is
-called.
+called. What a scan could not do in full (a limit reached, a structure
+abandoned) is a ``Notice``: see ``Stream.notices``, ``Assessment.notices``
+and ``scan(..., with_notices=True)``.
 """
 
 from caldicott._caldicott import (
@@ -13,6 +18,7 @@ from caldicott._caldicott import (
     ConfigError,
     Engine,
     Finding,
+    Notice,
     Policy,
     Stream,
     StreamError,
@@ -29,6 +35,7 @@ __all__ = [
     "ConfigError",
     "Engine",
     "Finding",
+    "Notice",
     "Policy",
     "Stream",
     "StreamError",

@@ -6,7 +6,7 @@ Checked against the built module by ``python -m mypy.stubtest``.
 from typing_extensions import Buffer
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, final
+from typing import Any, Literal, final, overload
 
 __version__: str
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "Engine",
     "Finding",
+    "Notice",
     "Policy",
     "Stream",
     "StreamError",
@@ -27,7 +28,20 @@ __all__ = [
 
 from typing_extensions import TypeAlias
 
-_Kind: TypeAlias = Literal["nhs_number", "chi_number", "hc_number"]
+_Kind: TypeAlias = Literal[
+    "nhs_number",
+    "chi_number",
+    "hc_number",
+    "nino",
+    "postcode",
+    "date_of_birth",
+    "snomed_ct",
+    "icd10",
+    "nhs_email",
+    "person_name",
+    "clinical_record",
+]
+_Format: TypeAlias = Literal["hl7v2", "fhir", "cda", "dicom", "csv"]
 _Level: TypeAlias = Literal["low", "medium", "high"]
 _Data: TypeAlias = Buffer | str
 _Verdict: TypeAlias = Literal["allow", "alert", "block"]
@@ -43,10 +57,14 @@ class StreamError(CaldicottError):
 
 @final
 class Finding:
-    """One identifier found; shows only the masked value unless revealed."""
+    """One identifier, or piece of clinical content, found; shows only the
+    masked value unless revealed."""
 
     @property
     def kind(self) -> _Kind: ...
+    @property
+    def format(self) -> _Format | None:
+        """A ``clinical_record``'s format; ``None`` for every other kind."""
     @property
     def start(self) -> int: ...
     @property
@@ -66,8 +84,30 @@ class Finding:
     @property
     def column(self) -> int | None: ...
     def reveal(self) -> str:
-        """The full identifier (ten digits). This is patient data."""
-    def to_dict(self, *, reveal: bool = False) -> dict[str, Any]: ...
+        """The full value, normalised (ten digits, a NINO without spaces, a
+        date as YYYY-MM-DD...). This is patient data."""
+    def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
+        """The fields as a dict (``format`` only for a ``clinical_record``);
+        ``value`` only with ``reveal=True``."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Notice:
+    """Something a scan could not do in full: a limit reached or a structure
+    abandoned. Offsets, fixed names and counts, never a value."""
+
+    @property
+    def offset(self) -> int: ...
+    @property
+    def source(self) -> str:
+        """``csv``, ``hl7v2``, ``json``, ``xml`` or ``dicom``."""
+    @property
+    def limit(self) -> str:
+        """The limit's name (``MAX_CSV_QUOTED_CELL``...) or ``malformed``."""
+    @property
+    def message(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -85,6 +125,9 @@ class Stream:
     def verdict(self) -> _Verdict | None: ...
     @property
     def report(self) -> dict[str, Any] | None: ...
+    @property
+    def notices(self) -> list[Notice]:
+        """Every notice received so far, oldest first (a few at most)."""
     def __enter__(self) -> Stream: ...
     def __exit__(
         self,
@@ -115,6 +158,8 @@ class Assessment:
     def report(self) -> dict[str, Any]: ...
     @property
     def findings(self) -> list[Finding]: ...
+    @property
+    def notices(self) -> list[Notice]: ...
 
 @final
 class Engine:
@@ -129,17 +174,37 @@ class Engine:
         extra_keywords: list[str] | None = None,
         min_confidence: str | None = None,
         report_synthetic: bool | None = None,
+        structure: bool | None = None,
     ) -> Engine: ...
     @staticmethod
     def from_file(path: str | PathLike[str]) -> Engine: ...
-    def scan(self, data: _Data) -> list[Finding]: ...
-    def scan_file(self, path: str | PathLike[str]) -> list[Finding]: ...
+    @overload
+    def scan(self, data: _Data, *, with_notices: Literal[False] = False) -> list[Finding]: ...
+    @overload
+    def scan(self, data: _Data, *, with_notices: Literal[True]) -> tuple[list[Finding], list[Notice]]: ...
+    @overload
+    def scan(self, data: _Data, *, with_notices: bool) -> list[Finding] | tuple[list[Finding], list[Notice]]: ...
+    @overload
+    def scan_file(self, path: str | PathLike[str], *, with_notices: Literal[False] = False) -> list[Finding]: ...
+    @overload
+    def scan_file(
+        self, path: str | PathLike[str], *, with_notices: Literal[True]
+    ) -> tuple[list[Finding], list[Notice]]: ...
+    @overload
+    def scan_file(
+        self, path: str | PathLike[str], *, with_notices: bool
+    ) -> list[Finding] | tuple[list[Finding], list[Notice]]: ...
     def stream(self, policy: Policy | None = None) -> Stream: ...
     def assess(self, data: _Data, policy: Policy | None = None) -> Assessment: ...
     @property
     def config(self) -> dict[str, Any]: ...
 
-def scan(data: _Data) -> list[Finding]: ...
+@overload
+def scan(data: _Data, *, with_notices: Literal[False] = False) -> list[Finding]: ...
+@overload
+def scan(data: _Data, *, with_notices: Literal[True]) -> tuple[list[Finding], list[Notice]]: ...
+@overload
+def scan(data: _Data, *, with_notices: bool) -> list[Finding] | tuple[list[Finding], list[Notice]]: ...
 def is_valid_nhs_number(text: str) -> bool: ...
 def is_valid_chi_number(text: str) -> bool: ...
 def is_valid_hc_number(text: str) -> bool: ...
