@@ -74,6 +74,26 @@ fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
 }
 
+/// Whether `b` may be part of a base64 run: in the alphabet, or a line
+/// break (a run may cross one). A table: this runs on every skipped
+/// stretch of plain text.
+fn may_be_in_run(b: u8) -> bool {
+    MAY_BE_IN_RUN[usize::from(b)]
+}
+
+/// [`may_be_in_run`] for every byte.
+static MAY_BE_IN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=' | b'\r' | b'\n');
+        b += 1;
+    }
+    t
+};
+
 /// The path and start of a child named `name` of a layer with `parent`
 /// info, whose encoded bytes start at `start` in the parent.
 fn child_info(parent: &Info, name: &str, start: u64) -> Info {
@@ -498,6 +518,35 @@ impl Embedded {
         }
         let mut i = 0;
         while i < bytes.len() {
+            if self.run_len == 0 && self.active.is_none() {
+                // Between runs: a run long enough to decode that starts in
+                // `i..=probe` must cover `probe`, so when `probe` cannot be
+                // in a run the whole stretch is skipped. Text is scanned
+                // about one byte in MIN_BASE64_RUN. Line breaks count as
+                // possible run bytes here (a run may cross one).
+                let probe = i + MIN_BASE64_RUN - 1;
+                if let Some(&p) = bytes.get(probe) {
+                    if !may_be_in_run(p) {
+                        i = probe + 1;
+                        continue;
+                    }
+                    let mut s = probe;
+                    while s > i && may_be_in_run(bytes[s - 1]) {
+                        s -= 1;
+                    }
+                    // A stretch that ends, within this push, before it is
+                    // long enough cannot hold a run to decode either.
+                    let e = bytes[probe..]
+                        .iter()
+                        .position(|&c| !may_be_in_run(c))
+                        .map_or(bytes.len(), |k| probe + k);
+                    if e < bytes.len() && e - s < MIN_BASE64_RUN {
+                        i = e + 1;
+                        continue;
+                    }
+                    i = s;
+                }
+            }
             let b = bytes[i];
             if is_base64(b) {
                 if self.run_len == 0 {
