@@ -3,7 +3,23 @@
 use std::io;
 use std::path::PathBuf;
 
+/// The names `--kinds` accepts: every [`Kind`], by its name.
+const KIND_NAMES: [&str; 11] = [
+    "nhs_number",
+    "chi_number",
+    "hc_number",
+    "nino",
+    "postcode",
+    "date_of_birth",
+    "snomed_ct",
+    "icd10",
+    "nhs_email",
+    "person_name",
+    "clinical_record",
+];
+
 use caldicott_core::{Confidence, Config, Engine, Kind, Policy};
+use caldicott_decode::Decoder;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Finds UK patient identifiers (NHS, CHI and H&C numbers) in files,
@@ -52,11 +68,16 @@ pub(crate) struct ScanArgs {
     /// Report only findings at or above this confidence.
     #[arg(long, value_name = "LEVEL", value_parser = ["low", "medium", "high"])]
     pub(crate) min_confidence: Option<String>,
-    /// Report only these kinds (comma-separated: nhs_number, chi_number,
-    /// hc_number).
+    /// Report only these kinds (comma-separated): nhs_number, chi_number,
+    /// hc_number, nino, postcode, date_of_birth, snomed_ct, icd10,
+    /// nhs_email, person_name, clinical_record.
     #[arg(long, value_delimiter = ',', value_name = "KIND",
-          value_parser = ["nhs_number", "chi_number", "hc_number"])]
+          value_parser = KIND_NAMES)]
     pub(crate) kinds: Vec<String>,
+    /// Scan the bytes as they are: do not decode gzip, base64 and the
+    /// other layers first.
+    #[arg(long)]
+    pub(crate) no_decode: bool,
     /// Decide a verdict (allow, alert, block) per input with this policy
     /// file (TOML, or JSON if it ends in `.json`). Prints a verdict line
     /// per input; the exit status becomes the worst verdict: 0 allow,
@@ -74,6 +95,8 @@ pub(crate) struct ScanArgs {
 /// Everything a scan needs, checked.
 pub(crate) struct Settings {
     pub(crate) engine: Engine,
+    /// The decoding layers over the engine, unless `--no-decode`.
+    pub(crate) decoder: Option<Decoder>,
     pub(crate) paths: Vec<PathBuf>,
     pub(crate) format: Format,
     pub(crate) reveal: bool,
@@ -115,8 +138,10 @@ impl ScanArgs {
             None if self.verdict => Some(Policy::default()),
             None => None,
         };
+        let decoder = (!self.no_decode).then(|| Decoder::new(engine.clone()));
         Ok(Settings {
             engine,
+            decoder,
             paths: self.paths.clone(),
             format: self.format,
             reveal: self.reveal,
@@ -128,4 +153,17 @@ impl ScanArgs {
 
 fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use caldicott_core::Kind;
+
+    use super::KIND_NAMES;
+
+    #[test]
+    fn kind_names_are_every_kind() {
+        let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(all, KIND_NAMES);
+    }
 }

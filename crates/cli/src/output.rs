@@ -47,6 +47,9 @@ impl Printer {
                 if f.synthetic {
                     out.write_all(b" [synthetic]")?;
                 }
+                if let Some(layer) = &f.layer {
+                    write!(out, " [in {} at byte {}]", layer.path, f.start)?;
+                }
                 out.write_all(b"\n")
             }
             Format::Json => {

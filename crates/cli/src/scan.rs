@@ -199,8 +199,12 @@ fn scan_reader(
     let engine = &settings.engine;
     // Both callbacks write to `out` and the report; they take turns.
     let shared = std::cell::RefCell::new((&mut out, &mut report));
-    let result = caldicott_io::scan_reader(
-        engine,
+    let mut stream: Box<dyn caldicott_io::Scanner> = match &settings.decoder {
+        Some(decoder) => Box::new(decoder.stream()),
+        None => Box::new(engine.stream()),
+    };
+    let result = caldicott_io::scan_reader_with(
+        &mut *stream,
         reader,
         &mut |f, pos| {
             let (out, report) = &mut *shared.borrow_mut();

@@ -87,7 +87,66 @@ pub fn scan_reader(
     on_finding: &mut dyn FnMut(Finding, Position) -> io::Result<()>,
     on_notice: &mut dyn FnMut(Notice) -> io::Result<()>,
 ) -> io::Result<u64> {
-    let mut stream = engine.stream();
+    scan_reader_with(&mut engine.stream(), reader, on_finding, on_notice)
+}
+
+/// What [`scan_reader_with`] pushes the input into: the engine's
+/// [`Stream`](caldicott_core::Stream), or a
+/// [`DecodingStream`](caldicott_decode::DecodingStream) that decodes
+/// layers (gzip, base64, …) first.
+pub trait Scanner {
+    /// The next chunk of the input.
+    ///
+    /// # Errors
+    ///
+    /// When the stream is finished or its sink stopped it.
+    fn push(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> io::Result<()>;
+
+    /// The end of the input.
+    ///
+    /// # Errors
+    ///
+    /// As for [`push`](Scanner::push).
+    fn finish(&mut self, sink: &mut dyn Sink) -> io::Result<()>;
+}
+
+impl Scanner for caldicott_core::Stream {
+    fn push(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> io::Result<()> {
+        caldicott_core::Stream::push(self, chunk, sink)
+            .map_err(io::Error::other)
+    }
+
+    fn finish(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+        caldicott_core::Stream::finish(self, sink).map_err(io::Error::other)
+    }
+}
+
+impl Scanner for caldicott_decode::DecodingStream {
+    fn push(&mut self, chunk: &[u8], sink: &mut dyn Sink) -> io::Result<()> {
+        caldicott_decode::DecodingStream::push(self, chunk, sink)
+            .map_err(io::Error::other)
+    }
+
+    fn finish(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+        caldicott_decode::DecodingStream::finish(self, sink)
+            .map_err(io::Error::other)
+    }
+}
+
+/// [`scan_reader`] through any [`Scanner`]: with a
+/// [`DecodingStream`](caldicott_decode::DecodingStream), findings inside
+/// decoded layers come with [`Finding::layer`] set, and their [`Position`]
+/// is that of the outermost layer's start in the input.
+///
+/// # Errors
+///
+/// As for [`scan_reader`].
+pub fn scan_reader_with(
+    stream: &mut dyn Scanner,
+    reader: &mut dyn Read,
+    on_finding: &mut dyn FnMut(Finding, Position) -> io::Result<()>,
+    on_notice: &mut dyn FnMut(Notice) -> io::Result<()>,
+) -> io::Result<u64> {
     let mut lines = LineCounter::default();
     let (mut prev, mut cur) = (Vec::new(), vec![0u8; READ_CHUNK_SIZE]);
     let (mut prev_base, mut cur_base) = (0u64, 0u64);
@@ -101,21 +160,34 @@ pub fn scan_reader(
         let done = n < READ_CHUNK_SIZE || read_error.is_some();
         // A fresh stream fed by this loop alone cannot be finished or
         // stopped, so these calls do not fail.
-        stream.push(&cur[..n], &mut found).map_err(io::Error::other)?;
+        stream.push(&cur[..n], &mut found)?;
         // After a read error the input has not ended, it is cut: `finish`
         // would judge the last bytes as if nothing followed them and could
         // report a number that the unread bytes would have continued.
         if done && read_error.is_none() {
-            stream.finish(&mut found).map_err(io::Error::other)?;
+            stream.finish(&mut found)?;
         }
         for n in found.notices.drain(..) {
             on_notice(n)?;
         }
         for f in found.findings.drain(..) {
-            let pos = if f.start >= lines.pos {
-                lines.advance(&prev, prev_base, f.start);
-                lines.advance(&cur[..n], cur_base, f.start);
-                lines.position(f.start)
+            // A finding in a decoded layer is placed where its outermost
+            // layer starts in the input.
+            let here = f.layer.as_ref().map_or(f.start, |l| l.start);
+            let pos = if here >= lines.pos {
+                lines.advance(&prev, prev_base, here);
+                lines.advance(&cur[..n], cur_base, here);
+                lines.position(here)
+            } else if f.layer.is_some() {
+                let mut again = held;
+                let at = here.max(prev_base);
+                again.advance(&prev, prev_base, at);
+                again.advance(&cur[..n], cur_base, at);
+                if here < prev_base && here == 0 {
+                    Position { line: 1, column: 1 }
+                } else {
+                    again.position(at)
+                }
             } else {
                 // A finding made when its structure ended (a record, a
                 // name) starts behind the counter: count again from the

@@ -46,10 +46,11 @@
 //! **Malformed input.** An unexpected byte, an unbalanced bracket, a raw
 //! newline inside a string or a truncated document stops the tracker with
 //! a `malformed` notice, keeping what it already reported: the rest of the
-//! input is scanned as plain text. Until the first `:`, `,` or closing
-//! bracket the input has not shown itself to be JSON (a log line starting
-//! `[INFO]`), so a failure there is "not JSON" and the tracker goes dormant
-//! without a notice. A document cut short (the input ends inside it) still
+//! input is scanned as plain text. Until the first `:` after an object key
+//! the input has not shown itself to be JSON (a log line starting
+//! `[INFO]`, a list starting `[1] First item`), so a failure there is "not
+//! JSON" and the tracker goes dormant without a notice: a notice can make
+//! a fail-closed policy block, and plain text must not. A document cut short (the input ends inside it) still
 //! reports each open Patient whose resource type was seen, as a record up
 //! to the end of the input (its last byte that is not whitespace between
 //! tokens, so that trailing newlines change nothing): a capture of the
@@ -112,8 +113,8 @@ struct Doc {
     lex: Lex,
     /// The open objects and arrays, outermost first.
     stack: Vec<Frame>,
-    /// The input has shown itself to be JSON (a `:`, `,` or closing
-    /// bracket was seen): from here on a failure is reported.
+    /// The input has shown itself to be JSON (an object key and its `:`
+    /// were seen): from here on a failure is reported.
     confirmed: bool,
     /// The value of the string being read, when it is a name or a
     /// `resourceType`.
@@ -534,7 +535,6 @@ impl Doc {
             self.malformed(at, &format!("an unbalanced {what}"), out);
             return;
         }
-        self.confirmed = true;
         if let Some(frame) = self.stack.pop() {
             if frame.resource == Resource::Patient {
                 out.findings.push(Finding::record(
@@ -685,7 +685,6 @@ impl Doc {
             Lex::AfterValue => match b {
                 _ if is_ws(b) => {}
                 b',' => {
-                    self.confirmed = true;
                     let object = self.stack.last().is_some_and(|f| f.object);
                     self.lex = if object {
                         Lex::Key { first: false }
