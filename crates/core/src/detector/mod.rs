@@ -105,3 +105,40 @@ pub(crate) fn parse_written(text: &str) -> Option<Digits> {
 pub(crate) fn number(d: &[u8], a: usize, b: usize) -> u32 {
     d[a..b].iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0'))
 }
+
+/// Calls `check` on near misses of each seed: `rounds` mutations of it,
+/// each one to three bytes from `alphabet` replaced, inserted or deleted (a
+/// fixed xorshift, so failures reproduce). The companion detectors' tests
+/// use it to check that their reads stay inside their declared windows.
+#[cfg(test)]
+pub(crate) fn near_misses(
+    seeds: &[&[u8]],
+    alphabet: &[u8],
+    rounds: usize,
+    mut check: impl FnMut(&[u8]),
+) {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut rand = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        usize::try_from(x % n as u64).unwrap_or(0)
+    };
+    for seed in seeds {
+        for _ in 0..rounds {
+            let mut hay = seed.to_vec();
+            for _ in 0..1 + rand(3) {
+                let i = rand(hay.len() + 1);
+                let b = alphabet[rand(alphabet.len())];
+                match rand(3) {
+                    0 if i < hay.len() => hay[i] = b,
+                    1 if i < hay.len() => {
+                        hay.remove(i);
+                    }
+                    _ => hay.insert(i, b),
+                }
+            }
+            check(&hay);
+        }
+    }
+}

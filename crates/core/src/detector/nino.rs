@@ -394,29 +394,11 @@ mod tests {
 
     #[test]
     fn near_misses_keep_the_window_bound() {
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
-        let mut rand = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            usize::try_from(x % n as u64).unwrap()
-        };
-        for seed in NEAR_MISS_SEEDS {
-            for _ in 0..200 {
-                let mut hay = seed.to_vec();
-                for _ in 0..1 + rand(3) {
-                    let i = rand(hay.len() + 1);
-                    let b = NEAR_MISS_BYTES[rand(NEAR_MISS_BYTES.len())];
-                    match rand(3) {
-                        0 if i < hay.len() => hay[i] = b,
-                        1 if i < hay.len() => {
-                            hay.remove(i);
-                        }
-                        _ => hay.insert(i, b),
-                    }
-                }
-                assert_window_bound(&hay);
-            }
-        }
+        crate::detector::near_misses(
+            &NEAR_MISS_SEEDS,
+            NEAR_MISS_BYTES,
+            200,
+            assert_window_bound,
+        );
     }
 }
