@@ -184,8 +184,13 @@ pub fn at(
 pub fn is_birth_keyword_before(hay: &[u8], start: usize) -> bool {
     let hi = start.min(hay.len());
     let lo = start.saturating_sub(DOB_KEYWORD_WINDOW);
-    // Every keyword starts with `b` or `d`: only those positions are tried
-    // (this runs for every date in the input).
+    // This runs for every date in the input, and most windows hold no
+    // keyword. Every keyword has a `b` in it: a window without one is
+    // ruled out by one fast search.
+    if lo >= hi || memchr::memchr2(b'b', b'B', &hay[lo..hi]).is_none() {
+        return false;
+    }
+    // Every keyword starts with `b` or `d`: only those positions are tried.
     (lo..hi).any(|k| {
         let first = hay[k].to_ascii_lowercase();
         (first == b'b' || first == b'd')
@@ -351,6 +356,14 @@ fn number(hay: &[u8], a: usize, b: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_keyword_has_a_b() {
+        // `is_birth_keyword_before` rules out windows without a `b`.
+        for kw in DOB_KEYWORDS {
+            assert!(kw.contains(&b'b'), "{}", String::from_utf8_lossy(kw));
+        }
+    }
 
     #[test]
     fn textual_months() {
