@@ -372,7 +372,11 @@ fn trigger(
         found.retain(|c| c.otherwise.is_some());
     }
     let mut go_on = true;
-    if found.iter().any(Companion::needs_role) {
+    // The trackers reach `p` before anything found at `p` is reported,
+    // whether or not a role is needed: what they report before `p` (a
+    // record ending at a newline) must come first, however the input was
+    // chunked.
+    if !found.is_empty() {
         go_on = state.advance_structure(
             engine,
             hay,

@@ -485,3 +485,25 @@ fn csv_quoted_cell_limit_does_not_depend_on_chunking() {
         }
     }
 }
+
+/// Found by the Python fuzz target: a NINO right after a CSV row came
+/// before the row's record in a one-shot scan but after it in 1-byte
+/// chunks. Everything found at a position now comes after what the
+/// trackers report before it.
+#[test]
+fn order_of_records_and_companions_does_not_depend_on_chunking() {
+    let input = b"nhs,\n9434765919\nAB 12 34 56 C and more text here\n";
+    let engine = Engine::default();
+    let whole = engine.scan(input);
+    for size in [1, 2, 3, 7, 16] {
+        let mut got = Vec::new();
+        let mut stream = engine.stream();
+        for chunk in input.chunks(size) {
+            stream.push(chunk, &mut got).unwrap();
+        }
+        stream.finish(&mut got).unwrap();
+        assert_eq!(got, whole, "chunks of {size}");
+    }
+    let kinds: Vec<Kind> = whole.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [Kind::NhsNumber, Kind::ClinicalRecord, Kind::Nino]);
+}

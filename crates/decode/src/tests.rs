@@ -264,3 +264,14 @@ fn bad_base64_ends_the_blob_quietly() {
     let _ = scan(&noise);
     let _: Vec<Notice> = scan(&noise).notices;
 }
+
+#[test]
+fn bytes_after_a_gzip_member_keep_what_was_decoded() {
+    // Found by the Python tests: trailing bytes made the write fail before
+    // the decoded text was handed on, in one push but not in small ones.
+    let mut input = gzip(LETTER);
+    input.extend_from_slice(&[b'0'; 30]);
+    let got = scan(&input);
+    assert_eq!(got.findings.len(), 1, "{:?}", got.notices);
+    assert_chunking_invariant(&Decoder::new(Engine::default()), &input);
+}

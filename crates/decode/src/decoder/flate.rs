@@ -106,13 +106,14 @@ impl Decoder for Flate {
         // expands.
         while !input.is_empty() {
             let step = &input[..input.len().min(4096)];
-            let n = match &mut self.inner {
+            let written = match &mut self.inner {
                 Inner::Gzip(d) => d.write(step),
                 Inner::Zlib(d) => d.write(step),
                 Inner::Raw(d) => d.write(step),
-            }
-            .map_err(malformed)?;
+            };
+            // What was decoded before an error is handed on first.
             self.drain(out)?;
+            let n = written.map_err(malformed)?;
             if n == 0 {
                 // The stream ended (a zlib or raw stream's last block):
                 // trailing bytes are not part of it.
