@@ -89,7 +89,12 @@ enum Body {
     /// Passed on: the body layer sniffs it (gzip, multipart, …).
     Raw,
     /// Inflated here: the first two bytes say zlib or raw deflate.
-    Deflate { head: Vec<u8>, flate: Option<Box<Flate>> },
+    Deflate {
+        /// The body's first bytes, until there are two.
+        head: Vec<u8>,
+        /// The inflater, once the framing is known.
+        flate: Option<Box<Flate>>,
+    },
     /// Percent-decoded as text.
     Form(Form),
     /// Not decoded (an unsupported encoding, or a decoding failed: noted).
@@ -100,7 +105,9 @@ enum Body {
 
 /// A message whose body is being read.
 struct Message {
+    /// How the body is delimited, and how far it has got.
     framing: Framing,
+    /// What becomes of the body's bytes.
     body: Body,
     /// The body's part has been started.
     started: bool,
@@ -205,6 +212,7 @@ fn is_zlib(head: &[u8]) -> bool {
 /// Where a form decoder is inside a `%XX` escape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Escape {
+    /// Not in an escape.
     None,
     /// After `%`.
     Pct,
@@ -217,15 +225,19 @@ enum Escape {
 /// as a line of text; an encoded `%26` stays `&`).
 #[derive(Debug)]
 struct Form {
+    /// An escape in progress (at most `%` and one digit).
     escape: Escape,
+    /// Decoded bytes of the current push, handed on once per push.
     buf: Vec<u8>,
 }
 
 impl Form {
+    /// A decoder at the start of a body.
     fn new() -> Form {
         Form { escape: Escape::None, buf: Vec::new() }
     }
 
+    /// Decodes the next bytes of the body.
     fn push(
         &mut self,
         input: &[u8],
@@ -268,6 +280,7 @@ impl Form {
         go(go_on)
     }
 
+    /// The body has ended: an unfinished escape is text.
     fn finish(&mut self, out: &mut dyn Output) -> Result<(), DecodeError> {
         match std::mem::replace(&mut self.escape, Escape::None) {
             Escape::None => Ok(()),
@@ -314,7 +327,7 @@ fn parse_head(buf: &[u8]) -> Result<Head, String> {
         r.map(|s| (s, res.headers.to_vec()))
     } else {
         let mut req = httparse::Request::new(&mut fields);
-        let r = req.parse(buf);
+        let r = config.parse_request(&mut req, buf);
         head.target = req.path.map(str::to_string);
         r.map(|s| (s, req.headers.to_vec()))
     };
@@ -541,7 +554,9 @@ enum State {
 
 /// The `http` decoder.
 pub(crate) struct Http {
+    /// Where the decoder is in the stream.
     state: State,
+    /// Problems reported when the stream ends (decoding went on).
     deferred: Deferred,
     /// Messages started, for notices.
     messages: u64,

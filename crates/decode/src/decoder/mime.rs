@@ -549,7 +549,9 @@ pub(crate) fn file_name(
 /// Problems held back by a container decoder until it ends.
 #[derive(Debug, Default)]
 pub(crate) struct Deferred {
+    /// The first [`MAX_DEFERRED`] problems.
     kept: Vec<String>,
+    /// How many more there were.
     more: usize,
 }
 
@@ -655,7 +657,14 @@ enum Body {
     Headers(HeaderReader),
     /// A single part, through its transfer decoding; the part is started
     /// at its first byte.
-    Single { label: String, transfer: Transfer, started: bool },
+    Single {
+        /// The part's name.
+        label: String,
+        /// Its transfer decoding.
+        transfer: Transfer,
+        /// Whether the part has been started.
+        started: bool,
+    },
     /// A multipart body.
     Multi(Box<Parts>),
     /// Scanned as text (a part was started): the headers overflowed.
@@ -666,7 +675,9 @@ enum Body {
 
 /// The `mime` decoder: a mail message or a MIME entity.
 pub(crate) struct Mime {
+    /// Where the decoder is in the message.
     body: Body,
+    /// Problems reported when the message ends (decoding went on).
     deferred: Deferred,
 }
 

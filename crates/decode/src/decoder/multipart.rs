@@ -99,9 +99,13 @@ pub(crate) enum Event<'a> {
 /// Where the splitter is in the body.
 #[derive(Debug)]
 enum Section {
+    /// Before the first boundary line.
     Preamble,
+    /// A part's header block.
     Headers(HeaderReader),
+    /// A part's content.
     Body,
+    /// After the closing boundary.
     Epilogue,
 }
 
@@ -129,7 +133,9 @@ pub(crate) type Events<'f> =
 pub(crate) struct Splitter {
     /// `--` and the boundary.
     delim: Vec<u8>,
+    /// Where in the body.
     section: Section,
+    /// Where in a line of the preamble or a part's content.
     phase: Phase,
     /// The line break before a possible boundary: it belongs to the
     /// boundary if one follows, to the content if not.
@@ -351,6 +357,7 @@ impl Splitter {
         Ok(())
     }
 
+    /// Back to the start of a line, nothing held.
     fn reset(&mut self) {
         self.after.clear();
         self.eol = b"";
@@ -432,7 +439,12 @@ enum Current {
     /// Between parts.
     Idle,
     /// A part's content, through its transfer decoding.
-    Part { label: String, transfer: Transfer },
+    Part {
+        /// The part's name, for notices.
+        label: String,
+        /// Its transfer decoding.
+        transfer: Transfer,
+    },
     /// A part whose transfer decoding failed (already noted): the rest of
     /// it is skipped.
     Skip,
@@ -441,8 +453,11 @@ enum Current {
 /// The parts of a multipart body, as child layers.
 #[derive(Debug)]
 pub(crate) struct Parts {
+    /// Finds the parts.
     splitter: Splitter,
+    /// How they are named.
     naming: Naming,
+    /// The part being decoded.
     current: Current,
     /// Whether the preamble and epilogue have text (and so a part).
     preamble: bool,
@@ -641,7 +656,9 @@ enum State {
 /// The `multipart` decoder: a body that starts with its boundary line.
 #[derive(Debug)]
 pub(crate) struct Multipart {
+    /// Where the decoder is in the body.
     state: State,
+    /// Problems reported when the body ends (decoding went on).
     deferred: Deferred,
 }
 

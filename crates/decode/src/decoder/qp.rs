@@ -47,6 +47,7 @@ enum Pending {
 /// progress: at most `=`, [`MAX_QP_PADDING`] spaces and a CR.
 #[derive(Debug)]
 pub(crate) struct Qp {
+    /// The escape in progress.
     pending: Pending,
     /// Decoded bytes of the current push, handed on once per push.
     buf: Vec<u8>,
@@ -211,6 +212,7 @@ pub(crate) fn decode_q(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Escapes, soft breaks and the Q encoding, pushed in every chunking.
 #[cfg(test)]
 mod tests {
     use super::*;
