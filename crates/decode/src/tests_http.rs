@@ -903,3 +903,44 @@ fn corrupted_messages_decode_the_same_however_chunked() {
         }
     }
 }
+
+#[test]
+fn trailer_fields_are_scanned() {
+    let msg = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                5\r\nhello\r\n0\r\nX-Patient: 9990000018\r\n\r\n";
+    let got = scan(msg);
+    assert!(got.notices.is_empty(), "{:?}", notices(&got));
+    assert_eq!(nhs(&got.findings), [(11, 21, "http:trailer".to_string())]);
+    assert_chunking_invariant(msg);
+}
+
+#[test]
+fn too_many_header_fields_are_scanned_as_text() {
+    let mut msg = b"GET / HTTP/1.1\r\n".to_vec();
+    for i in 0..1100 {
+        msg.extend(format!("X-{i}: a\r\n").as_bytes());
+    }
+    msg.extend(b"X-Patient: 943 476 5919\r\n\r\n");
+    let got = scan(&msg);
+    assert_eq!(nhs(&got.findings).len(), 1);
+    let n = notices(&got);
+    assert!(n[0].1.contains("MAX_HTTP_HEADERS"), "{n:?}");
+}
+
+#[test]
+fn boundary_padding_is_bounded() {
+    // Padding after a boundary is allowed up to a point; past it, the
+    // line is content.
+    let pad = " ".repeat(300);
+    let body = format!(
+        "--b1\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\n\
+         NHS 943 476 5919\r\n--b1{pad}\r\nstill the same part 9990000018\r\n--b1   \r\n\
+         Content-Disposition: form-data; name=\"u\"\r\n\r\nu\r\n--b1--"
+    );
+    let got = scan(body.as_bytes());
+    assert!(got.notices.is_empty(), "{:?}", notices(&got));
+    let parts: Vec<String> =
+        nhs(&got.findings).into_iter().map(|f| f.2).collect();
+    assert_eq!(parts, ["multipart:t", "multipart:t"]);
+    assert_chunking_invariant(body.as_bytes());
+}
