@@ -1,7 +1,7 @@
 //! What a layer's first bytes say it is.
 
 use crate::decoder::flate::{Flate, Framing};
-use crate::decoder::Decoder;
+use crate::decoder::{http, mime, multipart, Decoder};
 
 /// Bytes a layer's start is held to recognise its format: enough for
 /// every magic number and first line tested here. A layer shorter than
@@ -45,6 +45,15 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
         && binary_bytes(head, 2) >= 4
     {
         return format("zlib", Box::new(Flate::new(Framing::Zlib)));
+    }
+    if http::is_http(head) {
+        return format("http", Box::new(http::Http::new()));
+    }
+    if multipart::is_multipart(head) {
+        return format("multipart", Box::new(multipart::Multipart::new()));
+    }
+    if mime::is_mime(head) {
+        return format("mime", Box::new(mime::Mime::new()));
     }
     None
 }

@@ -4,6 +4,10 @@
 
 pub(crate) mod base64;
 pub(crate) mod flate;
+pub(crate) mod http;
+pub(crate) mod mime;
+pub(crate) mod multipart;
+pub(crate) mod qp;
 
 /// Why a decoder stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
