@@ -275,3 +275,15 @@ fn bytes_after_a_gzip_member_keep_what_was_decoded() {
     assert_eq!(got.findings.len(), 1, "{:?}", got.notices);
     assert_chunking_invariant(&Decoder::new(Engine::default()), &input);
 }
+
+#[test]
+fn corrupt_gzip_gives_the_same_answer_however_chunked() {
+    let z = gzip(LETTER);
+    for at in 3..z.len().min(40) {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut bad = z.clone();
+            bad[at] ^= flip;
+            assert_chunking_invariant(&Decoder::new(Engine::default()), &bad);
+        }
+    }
+}

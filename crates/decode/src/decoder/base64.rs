@@ -13,7 +13,10 @@ use super::{DecodeError, Decoder, Output};
 const ENGINE: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        // A stream cut mid-quantum (a truncated attachment) still gives
+        // the bytes its last characters hold.
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// Characters decoded per call: a multiple of 4.
