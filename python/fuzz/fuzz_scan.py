@@ -5,13 +5,19 @@ input. Checks real properties, not only "no crash":
 * ``scan`` of ``bytes``, ``bytearray`` and ``memoryview`` agree, findings
   and notices;
 * a ``Stream`` fed the same bytes in arbitrary chunks agrees with ``scan``,
-  findings and notices;
+  findings and notices: exactly with ``decode=False``; with decoding, the
+  same findings in the same order within each layer (when a layer's
+  findings arrive relative to the others' depends on the chunking);
 * ``scan`` of the same data as ``str`` (when it is UTF-8) agrees, and its
-  character offsets select the same text as the byte offsets;
-* offsets are in bounds; ``masked`` follows the masking rule of the kind;
-  ``repr`` is made of the fields and ``masked`` only, never the value;
-  ``format`` is set exactly for clinical records;
-* every health identifier re-validates with the validator for its kind.
+  character offsets select the same text as the byte offsets (a finding
+  inside a decoded layer has none);
+* offsets are in bounds (a layered finding's ``layer_start``); ``masked``
+  follows the masking rule of the kind; ``repr`` is made of the fields and
+  ``masked`` only, never the value; ``format`` is set exactly for clinical
+  records; ``layers`` and ``layer_start`` are set together;
+* every health identifier in the input as given re-validates with the
+  validator for its kind;
+* with ``decode=False``, no finding has layers.
 
     python fuzz_scan.py [libFuzzer options, e.g. -max_total_time=30]
 """
@@ -32,6 +38,7 @@ VALIDATORS = {
 }
 FORMATS = {"hl7v2", "fhir", "cda", "dicom", "csv"}
 ENGINE = caldicott.Engine()
+PLAIN = caldicott.Engine(decode=False)
 
 
 def expected_mask(f: caldicott.Finding, value: str) -> str:
@@ -50,24 +57,57 @@ def expected_mask(f: caldicott.Finding, value: str) -> str:
 
 
 def check_finding(f: caldicott.Finding, hay: bytes) -> None:
-    assert 0 <= f.start < f.end <= len(hay), f
+    assert (f.layers is None) == (f.layer_start is None), f
+    if f.layer_start is None:
+        assert 0 <= f.start < f.end <= len(hay), f
+    else:
+        # Offsets in a decoded layer: only ordered; the layer starts in the input.
+        assert 0 <= f.start < f.end, f
+        assert 0 <= f.layer_start < len(hay), f
     value = f.reveal()
     assert f.masked == expected_mask(f, value), (f, value)
     assert (f.format is not None) == (f.kind == "clinical_record"), f
     if f.format is not None:
         assert f.format in FORMATS and value == f.format, f
     fmt = "" if f.format is None else f", format={f.format!r}"
+    layers = "" if f.layers is None else f", layers={f.layers!r}"
     assert repr(f) == (
         f"Finding(kind={f.kind!r}, start={f.start}, end={f.end}, confidence={f.confidence!r}, "
-        f"synthetic={f.synthetic}{fmt}, masked={f.masked!r})"
+        f"synthetic={f.synthetic}{fmt}{layers}, masked={f.masked!r})"
     ), f
     assert "value" not in f.to_dict()
     if f.kind in VALIDATORS:
         assert value not in repr(f) and value[:6] not in repr(f)
-        text = hay[f.start : f.end].decode("utf-8")
-        assert VALIDATORS[f.kind](text), (f, text)
+        assert VALIDATORS[f.kind](value), f
+        if f.layers is None:
+            text = hay[f.start : f.end].decode("utf-8")
+            assert VALIDATORS[f.kind](text), (f, text)
     else:
         assert not f.synthetic, f
+
+
+def by_layer(found: list[caldicott.Finding]) -> dict[tuple[str | None, int | None], list[caldicott.Finding]]:
+    """The findings of each layer (path and start), in order."""
+    groups: dict[tuple[str | None, int | None], list[caldicott.Finding]] = {}
+    for f in found:
+        groups.setdefault((f.layers, f.layer_start), []).append(f)
+    return groups
+
+
+def stream_all(
+    engine: caldicott.Engine, hay: bytes, sizes: list[int]
+) -> tuple[list[caldicott.Finding], list[caldicott.Notice]]:
+    """Findings and notices of ``hay`` fed to a stream in chunks of
+    ``sizes`` (cycled)."""
+    stream = engine.stream()
+    found: list[caldicott.Finding] = []
+    pos, i = 0, 0
+    while pos < len(hay):
+        n = sizes[i % len(sizes)]
+        found += stream.feed(hay[pos : pos + n])
+        pos, i = pos + n, i + 1
+    found += stream.finish()
+    return found, stream.notices
 
 
 def check(data: bytes) -> None:
@@ -78,17 +118,13 @@ def check(data: bytes) -> None:
     assert caldicott.scan(bytearray(hay), with_notices=True) == (found, notices)
     assert ENGINE.scan(memoryview(hay)) == found
 
-    stream = ENGINE.stream()
-    streamed: list[caldicott.Finding] = []
-    pos, i = 0, 0
-    while pos < len(hay):
-        n = sizes[i % len(sizes)]
-        streamed += stream.feed(hay[pos : pos + n])
-        pos, i = pos + n, i + 1
-    streamed += stream.finish()
-    assert streamed == found, (hay, sizes)
-    assert stream.notices == notices, (hay, sizes)
+    streamed, streamed_notices = stream_all(ENGINE, hay, sizes)
+    assert by_layer(streamed) == by_layer(found), (hay, sizes)
+    assert sorted(map(repr, streamed_notices)) == sorted(map(repr, notices)), (hay, sizes)
+    plain, plain_notices = PLAIN.scan(hay, with_notices=True)
+    assert stream_all(PLAIN, hay, sizes) == (plain, plain_notices), (hay, sizes)
 
+    assert all(f.layers is None for f in plain)
     for f in found:
         check_finding(f, hay)
     for notice in notices:
@@ -104,6 +140,9 @@ def check(data: bytes) -> None:
         f.to_dict(reveal=True) | {"char_start": 0, "char_end": 0} for f in found
     ]
     for f in from_str:
+        if f.layers is not None:
+            assert f.char_start is None and f.char_end is None, f
+            continue
         assert f.char_start is not None and f.char_end is not None
         assert text[f.char_start : f.char_end] == hay[f.start : f.end].decode("utf-8"), f
 

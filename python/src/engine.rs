@@ -4,16 +4,18 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use caldicott_core::{
-    Confidence, Config, Engine, Finding, Kind, Notice, Policy, Report,
+    Confidence, Config, Engine, Finding, Kind, Notice, Policy, Report, Sink,
 };
+use caldicott_decode::{Decoder, Limits};
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt};
 
 use crate::errors::{build_error, config_error, io_error, ConfigError};
 use crate::finding::PyFinding;
 use crate::input::Input;
 use crate::notice::{Collected, PyNotice};
 use crate::policy::{report_dict, PyPolicy};
-use crate::stream::PyStream;
+use crate::stream::{PyStream, Scanner};
 
 /// The result of `Engine.assess`: a verdict, the counts behind it, the
 /// findings and the notices.
@@ -56,15 +58,84 @@ impl PyAssessment {
 /// A compiled detector set, shared freely between threads.
 ///
 /// `Engine(*, kinds, context_before, context_after, extra_keywords,
-/// min_confidence, report_synthetic, structure)`: `kinds` names the kinds
-/// to report (default: all of `nhs_number`, `chi_number`, `hc_number`,
-/// `nino`, `postcode`, `date_of_birth`, `snomed_ct`, `icd10`, `nhs_email`,
-/// `person_name`, `clinical_record`); `structure=False` scans CSV, HL7 v2,
-/// FHIR, CDA and DICOM inputs as plain text (no field corroboration, no
-/// names, no records).
+/// min_confidence, report_synthetic, structure, decode, limits)`: `kinds`
+/// names the kinds to report (default: all of `nhs_number`, `chi_number`,
+/// `hc_number`, `nino`, `postcode`, `date_of_birth`, `snomed_ct`, `icd10`,
+/// `nhs_email`, `person_name`, `clinical_record`); `structure=False` scans
+/// CSV, HL7 v2, FHIR, CDA and DICOM inputs as plain text (no field
+/// corroboration, no names, no records). `decode=True` (the default)
+/// decodes layers (gzip, zlib, base64 and more) and scans what they hold:
+/// such findings have `layers` and `layer_start` set. `limits` bounds the
+/// decoding: a dict of `max_depth`, `max_decoded_bytes`,
+/// `max_expansion_ratio` and `max_parts` (unset keys keep their defaults);
+/// reaching one is a `Notice`, not an error.
 #[pyclass(frozen, module = "caldicott", name = "Engine")]
 pub(crate) struct PyEngine {
-    pub(crate) engine: Engine,
+    /// The compiled engine.
+    engine: Engine,
+    /// The decoding layers over `engine`; `None` with `decode=False`.
+    decoder: Option<Decoder>,
+    /// The decoding limits (kept, and shown in `config`, even with
+    /// `decode=False`).
+    limits: Limits,
+}
+
+impl PyEngine {
+    /// Wraps `engine`, with the decoding layers over it when `decode`.
+    fn build(engine: Engine, decode: bool, limits: Limits) -> PyEngine {
+        let decoder = decode
+            .then(|| Decoder::with_limits(engine.clone(), limits.clone()));
+        PyEngine { engine, decoder, limits }
+    }
+}
+
+/// A `limits` dict as [`Limits`], through the serde form the CLI's
+/// configuration file uses (so every field `Limits` has is accepted, and
+/// no other): unset keys keep their defaults. A key that is not a limit's
+/// name, or a value that is not a non-negative integer in range, is a
+/// `ConfigError`.
+fn limits_from(limits: Option<&Bound<'_, PyDict>>) -> PyResult<Limits> {
+    let Some(limits) = limits else {
+        return Ok(Limits::default());
+    };
+    let mut fields = serde_json::Map::new();
+    for (key, value) in limits.iter() {
+        let Ok(name) = key.extract::<String>() else {
+            return Err(ConfigError::new_err(format!(
+                "decoding limits are named by str keys; got {}",
+                key.repr()?
+            )));
+        };
+        let n = if value.is_instance_of::<PyInt>()
+            && !value.is_instance_of::<PyBool>()
+        {
+            value.extract::<u64>().ok()
+        } else {
+            None
+        };
+        let Some(n) = n else {
+            return Err(ConfigError::new_err(format!(
+                "decoding limit '{name}' must be a non-negative integer; \
+                 got {}",
+                value.repr()?
+            )));
+        };
+        fields.insert(name, serde_json::Value::from(n));
+    }
+    serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
+        ConfigError::new_err(format!("invalid decoding limits: {e}"))
+    })
+}
+
+/// `limits` as a Python dict, through the same serde form.
+fn limits_dict<'py>(
+    py: Python<'py>,
+    limits: &Limits,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_string(limits).map_err(|e| {
+        pyo3::exceptions::PyRuntimeError::new_err(e.to_string())
+    })?;
+    py.import("json")?.call_method1("loads", (json,))
 }
 
 #[pymethods]
@@ -81,7 +152,10 @@ impl PyEngine {
         min_confidence = None,
         report_synthetic = None,
         structure = None,
+        decode = true,
+        limits = None,
     ))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn new(
         kinds: Option<Vec<String>>,
         context_before: Option<usize>,
@@ -90,7 +164,10 @@ impl PyEngine {
         min_confidence: Option<String>,
         report_synthetic: Option<bool>,
         structure: Option<bool>,
+        decode: bool,
+        limits: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyEngine> {
+        let limits = limits_from(limits)?;
         let mut config = Config::default();
         if let Some(kinds) = kinds {
             config.kinds = kinds
@@ -132,16 +209,24 @@ impl PyEngine {
             config.structure = b;
         }
         Engine::new(config)
-            .map(|engine| PyEngine { engine })
+            .map(|engine| PyEngine::build(engine, decode, limits))
             .map_err(build_error)
     }
 
-    /// Builds an engine from a TOML (or, for `*.json`, JSON) file.
+    /// Builds an engine from a TOML (or, for `*.json`, JSON) file of the
+    /// engine's settings; `decode` and `limits` are given here, as for
+    /// `Engine(...)` (the file has no decoding settings).
     #[staticmethod]
-    fn from_file(path: PathBuf) -> PyResult<PyEngine> {
+    #[pyo3(signature = (path, *, decode = true, limits = None))]
+    fn from_file(
+        path: PathBuf,
+        decode: bool,
+        limits: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyEngine> {
+        let limits = limits_from(limits)?;
         let config = caldicott_io::load_config(&path).map_err(config_error)?;
         Engine::new(config)
-            .map(|engine| PyEngine { engine })
+            .map(|engine| PyEngine::build(engine, decode, limits))
             .map_err(build_error)
     }
 
@@ -154,13 +239,15 @@ impl PyEngine {
         data: &Bound<'_, PyAny>,
         with_notices: bool,
     ) -> PyResult<Py<PyAny>> {
-        let (found, notices) = scan_with(py, &self.engine, data)?;
+        let (found, notices) = scan_with(py, self.scanning(), data)?;
         scanned(py, found, notices, with_notices)
     }
 
-    /// Scans a file, streamed through the engine in Rust; findings carry
-    /// `line` and `column`. Returns the findings; with
-    /// `with_notices=True`, a `(findings, notices)` tuple.
+    /// Scans a file, streamed through the engine (and the decoding layers)
+    /// in Rust; findings carry `line` and `column` (for a finding inside a
+    /// decoded layer, those of where its outermost layer starts). Returns
+    /// the findings; with `with_notices=True`, a `(findings, notices)`
+    /// tuple.
     #[pyo3(signature = (path, *, with_notices = false))]
     fn scan_file(
         &self,
@@ -168,13 +255,14 @@ impl PyEngine {
         path: PathBuf,
         with_notices: bool,
     ) -> PyResult<Py<PyAny>> {
-        let engine = &self.engine;
+        let scanning = self.scanning();
         let found =
             py.detach(|| -> std::io::Result<(Vec<PyFinding>, Vec<Notice>)> {
                 let mut file = std::fs::File::open(&path)?;
                 let (mut out, mut notices) = (Vec::new(), Vec::new());
-                caldicott_io::scan_reader(
-                    engine,
+                let mut stream = scanning.stream();
+                caldicott_io::scan_reader_with(
+                    &mut stream,
                     &mut file,
                     &mut |f, pos| {
                         let mut finding = PyFinding::new(f);
@@ -194,12 +282,16 @@ impl PyEngine {
         scanned(py, found, notices, with_notices)
     }
 
-    /// Starts a stream: feed chunks, get findings with absolute offsets;
+    /// Starts a stream: feed chunks, get findings with absolute offsets
+    /// (offsets within their layer for a finding inside decoded content);
     /// the stream keeps its notices (`Stream.notices`). With a policy, it
     /// also keeps a report and a verdict.
     #[pyo3(signature = (policy = None))]
     fn stream(&self, policy: Option<&PyPolicy>) -> PyStream {
-        PyStream::new(self.engine.stream(), policy.map(|p| p.policy.clone()))
+        PyStream::new(
+            self.scanning().stream(),
+            policy.map(|p| p.policy.clone()),
+        )
     }
 
     /// Scans `data` and decides a verdict under `policy` (the default
@@ -215,11 +307,11 @@ impl PyEngine {
         let policy = policy.map_or_else(Policy::default, |p| p.policy.clone());
         let input = Input::extract(data, "assess()")?;
         let bytes = input.bytes()?;
-        let engine = &self.engine;
+        let scanning = self.scanning();
         let (mut found, report) = py.detach(|| {
             let mut report = Report::for_policy(&policy);
             let mut found = Collected::default();
-            engine.scan_into(bytes, &mut report.tee(&mut found));
+            scanning.scan_into(bytes, &mut report.tee(&mut found));
             (found, report)
         });
         let verdict = policy.verdict(&report).as_str();
@@ -234,14 +326,13 @@ impl PyEngine {
 
     /// The configuration, as a dict (`kinds`, `context_before`,
     /// `context_after`, `extra_keywords`, `min_confidence`,
-    /// `report_synthetic`, `structure`).
+    /// `report_synthetic`, `structure`, `decode`, and `limits`: a dict of
+    /// `max_depth`, `max_decoded_bytes`, `max_expansion_ratio`,
+    /// `max_parts`).
     #[getter]
-    fn config<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let c = self.engine.config();
-        let d = pyo3::types::PyDict::new(py);
+        let d = PyDict::new(py);
         let kinds: Vec<&str> = c.kinds.iter().map(|k| k.as_str()).collect();
         d.set_item("kinds", kinds)?;
         d.set_item("context_before", c.context_before)?;
@@ -250,6 +341,8 @@ impl PyEngine {
         d.set_item("min_confidence", c.min_confidence.as_str())?;
         d.set_item("report_synthetic", c.report_synthetic)?;
         d.set_item("structure", c.structure)?;
+        d.set_item("decode", self.decoder.is_some())?;
+        d.set_item("limits", limits_dict(py, &self.limits)?)?;
         Ok(d)
     }
 
@@ -258,15 +351,55 @@ impl PyEngine {
         let c = self.engine.config();
         let kinds: Vec<String> =
             c.kinds.iter().map(|k| format!("'{k}'")).collect();
+        let py_bool = |b: bool| if b { "True" } else { "False" };
         format!(
             "Engine(kinds=[{}], context_before={}, context_after={}, \
-             min_confidence='{}', structure={})",
+             min_confidence='{}', structure={}, decode={})",
             kinds.join(", "),
             c.context_before,
             c.context_after,
             c.min_confidence,
-            if c.structure { "True" } else { "False" }
+            py_bool(c.structure),
+            py_bool(self.decoder.is_some()),
         )
+    }
+}
+
+impl PyEngine {
+    /// What this engine scans with.
+    fn scanning(&self) -> Scanning<'_> {
+        match &self.decoder {
+            Some(decoder) => Scanning::Decoding(decoder),
+            None => Scanning::Plain(&self.engine),
+        }
+    }
+}
+
+/// What a scan runs through: the bare engine, or the decoding layers over
+/// it.
+#[derive(Clone, Copy)]
+pub(crate) enum Scanning<'a> {
+    /// The engine alone: the bytes as they are.
+    Plain(&'a Engine),
+    /// The decoding layers over the engine.
+    Decoding(&'a Decoder),
+}
+
+impl Scanning<'_> {
+    /// Scans a whole input into `sink`.
+    fn scan_into(self, bytes: &[u8], sink: &mut dyn Sink) {
+        match self {
+            Scanning::Plain(engine) => engine.scan_into(bytes, sink),
+            Scanning::Decoding(decoder) => decoder.scan_into(bytes, sink),
+        }
+    }
+
+    /// Starts a stream.
+    fn stream(self) -> Scanner {
+        match self {
+            Scanning::Plain(engine) => Scanner::plain(engine.stream()),
+            Scanning::Decoding(decoder) => Scanner::decoding(decoder.stream()),
+        }
     }
 }
 
@@ -274,7 +407,7 @@ impl PyEngine {
 /// Returns the findings and the notices.
 fn scan_with(
     py: Python<'_>,
-    engine: &Engine,
+    scanning: Scanning<'_>,
     data: &Bound<'_, PyAny>,
 ) -> PyResult<(Vec<PyFinding>, Vec<PyNotice>)> {
     let input = Input::extract(data, "scan()")?;
@@ -282,7 +415,7 @@ fn scan_with(
     let with_chars = input.is_str();
     Ok(py.detach(|| {
         let mut out = Collected::default();
-        engine.scan_into(bytes, &mut out);
+        scanning.scan_into(bytes, &mut out);
         let found = std::mem::take(&mut out.findings);
         let found = if with_chars {
             with_char_offsets(bytes, found)
@@ -311,9 +444,12 @@ fn scanned(
 /// Adds character offsets to findings over UTF-8 text. Findings are not in
 /// `start` order (a record comes after the identifiers inside it), so the
 /// offsets are sorted first and characters counted once across the input.
+/// A finding inside a decoded layer gets none: its offsets are in the
+/// decoded bytes, not in `text`.
 fn with_char_offsets(text: &[u8], found: Vec<Finding>) -> Vec<PyFinding> {
     let mut offsets: Vec<usize> = found
         .iter()
+        .filter(|f| f.layer.is_none())
         .flat_map(|f| [f.start, f.end])
         .map(|o| usize::try_from(o).unwrap_or(usize::MAX).min(text.len()))
         .collect();
@@ -339,22 +475,25 @@ fn with_char_offsets(text: &[u8], found: Vec<Finding>) -> Vec<PyFinding> {
     found
         .into_iter()
         .map(|f| {
-            let chars = (char_at(f.start), char_at(f.end));
+            let chars =
+                f.layer.is_none().then(|| (char_at(f.start), char_at(f.end)));
             let mut finding = PyFinding::new(f);
-            finding.chars = Some(chars);
+            finding.chars = chars;
             finding
         })
         .collect()
 }
 
-/// The engine behind the module-level `scan`.
-fn default_engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+/// The decoding layers over the default engine, behind the module-level
+/// `scan`.
+fn default_decoder() -> &'static Decoder {
+    static DECODER: OnceLock<Decoder> = OnceLock::new();
+    DECODER.get_or_init(|| Decoder::new(Engine::default()))
 }
 
-/// Scans `data` with the default engine and returns its findings; with
-/// `with_notices=True`, a `(findings, notices)` tuple.
+/// Scans `data` with the default engine, decoding layers (as
+/// `Engine().scan`), and returns its findings; with `with_notices=True`, a
+/// `(findings, notices)` tuple.
 #[pyfunction]
 #[pyo3(signature = (data, *, with_notices = false))]
 pub(crate) fn scan(
@@ -362,7 +501,8 @@ pub(crate) fn scan(
     data: &Bound<'_, PyAny>,
     with_notices: bool,
 ) -> PyResult<Py<PyAny>> {
-    let (found, notices) = scan_with(py, default_engine(), data)?;
+    let scanning = Scanning::Decoding(default_decoder());
+    let (found, notices) = scan_with(py, scanning, data)?;
     scanned(py, found, notices, with_notices)
 }
 

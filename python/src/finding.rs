@@ -10,6 +10,7 @@ use pyo3::types::PyDict;
 #[pyclass(frozen, eq, module = "caldicott", name = "Finding")]
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct PyFinding {
+    /// The core finding (its `layer` set inside decoded content).
     pub(crate) inner: Finding,
     /// Character offsets, when the input was a `str`.
     pub(crate) chars: Option<(u64, u64)>,
@@ -42,16 +43,34 @@ impl PyFinding {
         self.inner.format.map(|f| f.as_str())
     }
 
-    /// Byte offset of the first byte.
+    /// Byte offset of the first byte: in the input, or, for a finding
+    /// inside a decoded layer (`layers` set), in the innermost layer's
+    /// decoded bytes.
     #[getter]
     fn start(&self) -> u64 {
         self.inner.start
     }
 
-    /// Byte offset one past the last byte.
+    /// Byte offset one past the last byte (in the innermost decoded layer
+    /// when `layers` is set).
     #[getter]
     fn end(&self) -> u64 {
         self.inner.end
+    }
+
+    /// For a finding inside decoded content, the layers it was found
+    /// through, from the outside in (`gzip`, `base64 > gzip`); `None` for
+    /// a finding in the input as given.
+    #[getter]
+    fn layers(&self) -> Option<&str> {
+        self.inner.layer.as_ref().map(|l| l.path.as_str())
+    }
+
+    /// For a finding inside decoded content, the byte offset in the input
+    /// where the outermost decoded layer starts; `None` otherwise.
+    #[getter]
+    fn layer_start(&self) -> Option<u64> {
+        self.inner.layer.as_ref().map(|l| l.start)
     }
 
     /// `low`, `medium` or `high`.
@@ -77,13 +96,16 @@ impl PyFinding {
         self.inner.masked()
     }
 
-    /// Character offset of the first character (`str` input only).
+    /// Character offset of the first character (`str` input only; `None`
+    /// for a finding inside a decoded layer, whose offsets are not in the
+    /// string).
     #[getter]
     fn char_start(&self) -> Option<u64> {
         self.chars.map(|c| c.0)
     }
 
-    /// Character offset one past the last character (`str` input only).
+    /// Character offset one past the last character (`str` input only;
+    /// `None` for a finding inside a decoded layer).
     #[getter]
     fn char_end(&self) -> Option<u64> {
         self.chars.map(|c| c.1)
@@ -111,8 +133,9 @@ impl PyFinding {
     }
 
     /// The finding as a dict (the fields of the Rust serialisation:
-    /// `format` only for a `clinical_record`); with `reveal=True`, also its
-    /// `value`.
+    /// `format` only for a `clinical_record`, `layers` and `layer_start`
+    /// only for a finding inside a decoded layer); with `reveal=True`,
+    /// also its `value`.
     #[pyo3(signature = (*, reveal = false))]
     fn to_dict<'py>(
         &self,
@@ -127,6 +150,10 @@ impl PyFinding {
         d.set_item("synthetic", self.synthetic())?;
         if let Some(format) = self.format() {
             d.set_item("format", format)?;
+        }
+        if let Some(layer) = &self.inner.layer {
+            d.set_item("layers", &layer.path)?;
+            d.set_item("layer_start", layer.start)?;
         }
         d.set_item("masked", self.masked())?;
         if let Some((s, e)) = self.chars {
@@ -155,20 +182,29 @@ impl PyFinding {
     }
 
     /// The fields and the masked value, never the value itself; `format`
-    /// only for a `clinical_record`.
-    fn __repr__(&self) -> String {
+    /// only for a `clinical_record`, `layers` only for a finding inside a
+    /// decoded layer (as Python writes the string: a layer path may hold a
+    /// zip entry's name).
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let format = self
             .format()
             .map_or_else(String::new, |f| format!(", format='{f}'"));
-        format!(
+        let layers = match self.layers() {
+            Some(path) => {
+                let path = pyo3::types::PyString::new(py, path).repr()?;
+                format!(", layers={path}")
+            }
+            None => String::new(),
+        };
+        Ok(format!(
             "Finding(kind='{}', start={}, end={}, confidence='{}', \
-             synthetic={}{format}, masked='{}')",
+             synthetic={}{format}{layers}, masked='{}')",
             self.kind(),
             self.start(),
             self.end(),
             self.confidence(),
             if self.synthetic() { "True" } else { "False" },
             self.masked(),
-        )
+        ))
     }
 }

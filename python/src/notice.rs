@@ -6,9 +6,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// Something a scan could not do in full: a named limit was reached, or a
-/// structure (CSV, HL7 v2, JSON, XML, DICOM) was abandoned as malformed.
-/// The scan went on as plain text and kept every finding; the notice says
-/// what was lost. It holds offsets, fixed names and counts, never a value
+/// structure (CSV, HL7 v2, JSON, XML, DICOM) or a decoded layer (gzip,
+/// base64, ...) was abandoned as malformed. The scan went on and kept
+/// every finding; the notice says what was lost. It holds offsets, fixed names and counts, never a value
 /// (at most one offending byte, in hex, in an HL7 message).
 #[pyclass(frozen, eq, hash, module = "caldicott", name = "Notice")]
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -27,22 +27,22 @@ impl PyNotice {
 #[pymethods]
 impl PyNotice {
     /// Byte offset in the input (from the start of the stream) where the
-    /// scan gave up.
+    /// scan gave up; for a decoded layer, where its outermost layer starts.
     #[getter]
     fn offset(&self) -> u64 {
         self.inner.offset
     }
 
     /// What gave up: a structure format (`csv`, `hl7v2`, `json`, `xml`,
-    /// `dicom`).
+    /// `dicom`) or a decoder (`gzip`, `zlib`, `base64`, ...).
     #[getter]
     fn source(&self) -> &'static str {
         self.inner.source
     }
 
     /// The name of the limit reached (`MAX_CSV_QUOTED_CELL`,
-    /// `MAX_NESTING_DEPTH`, …), or `malformed` when the input stopped
-    /// being the format.
+    /// `MAX_NESTING_DEPTH`, `max_expansion_ratio`, `max_depth`, …), or
+    /// `malformed` when the input stopped being the format.
     #[getter]
     fn limit(&self) -> &'static str {
         self.inner.limit

@@ -12,6 +12,7 @@ use crate::errors::config_error;
 /// Turns a report into a verdict: `allow`, `alert` or `block`.
 #[pyclass(frozen, module = "caldicott", name = "Policy")]
 pub(crate) struct PyPolicy {
+    /// The core policy.
     pub(crate) policy: Policy,
 }
 

@@ -1,6 +1,9 @@
 //! `Stream` for Python: feed chunks, get findings with absolute offsets.
 
-use caldicott_core::{Policy, Report, Sink, Stream};
+use std::sync::{Mutex, PoisonError};
+
+use caldicott_core::{Policy, Report, Sink, Stream, StreamError};
+use caldicott_decode::{DecodingStream, DecodingStreamError};
 use pyo3::prelude::*;
 
 use crate::errors::stream_error;
@@ -9,15 +12,116 @@ use crate::input::Input;
 use crate::notice::{Collected, PyNotice};
 use crate::policy::report_dict;
 
-/// Per-stream state; results never depend on how the data is chunked.
-/// Offsets are bytes from the start of the stream (a `str` chunk counts as
-/// its UTF-8 encoding). The stream keeps the notices it receives (see
-/// `notices`).
+/// What a Python `Stream` pushes its chunks into: the engine's own
+/// stream, or the decoding layers over it.
+pub(crate) enum Scanner {
+    /// The engine's stream: the bytes as they are (boxed: it is three
+    /// times the size of the other variant).
+    Plain(Box<Stream>),
+    /// The decoding layers (gzip, base64, ...) over the engine.
+    Decoding {
+        /// The stream through the layers. A `DecodingStream` is `Send` but
+        /// not `Sync` (its decoders are only `Send`), and a pyclass must be
+        /// both: the mutex makes it `Sync`. It is never locked: `&mut self`
+        /// reaches it through `Mutex::get_mut`, which costs nothing.
+        stream: Mutex<DecodingStream>,
+        /// Bytes pushed so far (a `DecodingStream` does not count them).
+        position: u64,
+    },
+}
+
+impl Scanner {
+    /// A scanner over the engine's stream.
+    pub(crate) fn plain(stream: Stream) -> Scanner {
+        Scanner::Plain(Box::new(stream))
+    }
+
+    /// A scanner over a decoding stream, at position 0.
+    pub(crate) fn decoding(stream: DecodingStream) -> Scanner {
+        Scanner::Decoding { stream: Mutex::new(stream), position: 0 }
+    }
+
+    /// The next chunk. Both kinds fail with the engine's errors, so a
+    /// Python caller sees the same `StreamError` either way.
+    fn push(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn Sink,
+    ) -> Result<(), StreamError> {
+        match self {
+            Scanner::Plain(stream) => stream.push(chunk, sink),
+            Scanner::Decoding { stream, position } => {
+                unlocked(stream).push(chunk, sink).map_err(core_error)?;
+                *position += chunk.len() as u64;
+                Ok(())
+            }
+        }
+    }
+
+    /// The end of the input.
+    fn finish(&mut self, sink: &mut dyn Sink) -> Result<(), StreamError> {
+        match self {
+            Scanner::Plain(stream) => stream.finish(sink),
+            Scanner::Decoding { stream, .. } => {
+                unlocked(stream).finish(sink).map_err(core_error)
+            }
+        }
+    }
+
+    /// Bytes pushed so far.
+    fn position(&self) -> u64 {
+        match self {
+            Scanner::Plain(stream) => stream.position(),
+            Scanner::Decoding { position, .. } => *position,
+        }
+    }
+}
+
+/// Lets `caldicott_io::scan_reader_with` stream a file through either kind.
+impl caldicott_io::Scanner for Scanner {
+    fn push(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        Scanner::push(self, chunk, sink).map_err(std::io::Error::other)
+    }
+
+    fn finish(&mut self, sink: &mut dyn Sink) -> std::io::Result<()> {
+        Scanner::finish(self, sink).map_err(std::io::Error::other)
+    }
+}
+
+/// The stream in `mutex`, without locking it (exclusive access is proven
+/// by `&mut`). A poisoned mutex is impossible (it is never locked) and
+/// harmless: the stream is used as it is.
+fn unlocked(mutex: &mut Mutex<DecodingStream>) -> &mut DecodingStream {
+    mutex.get_mut().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A decoding stream's error as the engine's (same meaning, same message
+/// for Python).
+fn core_error(e: DecodingStreamError) -> StreamError {
+    match e {
+        DecodingStreamError::Finished => StreamError::Finished,
+        _ => StreamError::Stopped,
+    }
+}
+
+/// Per-stream state; the findings never depend on how the data is chunked
+/// (with decoding, only the order in which different layers' findings
+/// interleave may: each layer's own come in the same order). Offsets are
+/// bytes from the start of the stream (a `str` chunk counts as
+/// its UTF-8 encoding); a finding inside a decoded layer has offsets
+/// within that layer, and `layers` and `layer_start` set. The stream keeps
+/// the notices it receives (see `notices`).
 #[pyclass(module = "caldicott", name = "Stream")]
 pub(crate) struct PyStream {
-    stream: Stream,
+    /// The engine's stream, or the decoding layers over it.
+    stream: Scanner,
     /// What closing the stream in `__exit__` flushed.
     pending: Vec<PyFinding>,
+    /// Whether `finish()` was called (or `__exit__` finished it).
     finished: bool,
     /// The report and its policy, when the stream was made with one.
     assessed: Option<(Policy, Report)>,
@@ -27,7 +131,8 @@ pub(crate) struct PyStream {
 }
 
 impl PyStream {
-    pub(crate) fn new(stream: Stream, policy: Option<Policy>) -> PyStream {
+    /// A stream over `stream`, keeping a report for `policy` if given.
+    pub(crate) fn new(stream: Scanner, policy: Option<Policy>) -> PyStream {
         let assessed = policy.map(|p| {
             let report = Report::for_policy(&p);
             (p, report)
@@ -46,10 +151,7 @@ impl PyStream {
     fn run(
         &mut self,
         py: Python<'_>,
-        f: impl FnOnce(
-                &mut Stream,
-                &mut dyn Sink,
-            ) -> Result<(), caldicott_core::StreamError>
+        f: impl FnOnce(&mut Scanner, &mut dyn Sink) -> Result<(), StreamError>
             + Send,
     ) -> PyResult<Vec<PyFinding>> {
         let mut out = Collected::default();

@@ -10,6 +10,13 @@ only a masked value (``*** *** 5919``) unless ``Finding.reveal()`` is
 called. What a scan could not do in full (a limit reached, a structure
 abandoned) is a ``Notice``: see ``Stream.notices``, ``Assessment.notices``
 and ``scan(..., with_notices=True)``.
+
+By default content that hides text is decoded and scanned too (gzip, zlib,
+base64 blobs, nested; ``caldicott-decode``): a finding made inside it has
+``Finding.layers`` (``"base64 > gzip"``) and ``Finding.layer_start`` (where
+the outermost layer starts in the input), and its ``start``/``end`` are
+offsets in the innermost decoded layer. ``Engine(decode=False)`` scans the
+bytes as they are; ``Engine(limits={...})`` bounds the decoding.
 """
 
 from caldicott._caldicott import (

@@ -6,7 +6,7 @@ Checked against the built module by ``python -m mypy.stubtest``.
 from typing_extensions import Buffer
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, final, overload
+from typing import Any, Literal, TypedDict, final, overload
 
 __version__: str
 __all__ = [
@@ -46,6 +46,15 @@ _Level: TypeAlias = Literal["low", "medium", "high"]
 _Data: TypeAlias = Buffer | str
 _Verdict: TypeAlias = Literal["allow", "alert", "block"]
 
+class _Limits(TypedDict, total=False):
+    """Decoding limits for ``Engine(limits=...)``; unset keys keep their
+    defaults (8, 1 GiB, 100, 1024)."""
+
+    max_depth: int
+    max_decoded_bytes: int
+    max_expansion_ratio: int
+    max_parts: int
+
 class CaldicottError(Exception):
     """Base class of every error Caldicott raises."""
 
@@ -66,9 +75,19 @@ class Finding:
     def format(self) -> _Format | None:
         """A ``clinical_record``'s format; ``None`` for every other kind."""
     @property
-    def start(self) -> int: ...
+    def start(self) -> int:
+        """Byte offset in the input, or in the innermost decoded layer when
+        ``layers`` is set."""
     @property
     def end(self) -> int: ...
+    @property
+    def layers(self) -> str | None:
+        """The decoded layers the finding was found through, outside in
+        (``"gzip"``, ``"base64 > gzip"``); ``None`` for the input as given."""
+    @property
+    def layer_start(self) -> int | None:
+        """Byte offset in the input where the outermost decoded layer starts;
+        ``None`` unless ``layers`` is set."""
     @property
     def confidence(self) -> _Level: ...
     @property
@@ -76,7 +95,9 @@ class Finding:
     @property
     def masked(self) -> str: ...
     @property
-    def char_start(self) -> int | None: ...
+    def char_start(self) -> int | None:
+        """Character offset for ``str`` input; ``None`` for bytes input and
+        for a finding inside a decoded layer."""
     @property
     def char_end(self) -> int | None: ...
     @property
@@ -87,7 +108,8 @@ class Finding:
         """The full value, normalised (ten digits, a NINO without spaces, a
         date as YYYY-MM-DD...). This is patient data."""
     def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
-        """The fields as a dict (``format`` only for a ``clinical_record``);
+        """The fields as a dict (``format`` only for a ``clinical_record``,
+        ``layers`` and ``layer_start`` only inside a decoded layer);
         ``value`` only with ``reveal=True``."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -101,10 +123,12 @@ class Notice:
     def offset(self) -> int: ...
     @property
     def source(self) -> str:
-        """``csv``, ``hl7v2``, ``json``, ``xml`` or ``dicom``."""
+        """A structure (``csv``, ``hl7v2``, ``json``, ``xml``, ``dicom``) or
+        a decoder (``gzip``, ``zlib``, ``base64``...)."""
     @property
     def limit(self) -> str:
-        """The limit's name (``MAX_CSV_QUOTED_CELL``...) or ``malformed``."""
+        """The limit's name (``MAX_CSV_QUOTED_CELL``, ``max_expansion_ratio``...)
+        or ``malformed``."""
     @property
     def message(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
@@ -113,7 +137,10 @@ class Notice:
 
 @final
 class Stream:
-    """Per-stream state: feed chunks, get findings with absolute offsets."""
+    """Per-stream state: feed chunks, get findings with absolute offsets
+    (within their layer for a finding with ``layers`` set). The findings do
+    not depend on the chunking; with decoding, only how different layers'
+    findings interleave may."""
 
     def feed(self, chunk: _Data) -> list[Finding]: ...
     def finish(self) -> list[Finding]: ...
@@ -175,9 +202,13 @@ class Engine:
         min_confidence: str | None = None,
         report_synthetic: bool | None = None,
         structure: bool | None = None,
+        decode: bool = True,
+        limits: _Limits | None = None,
     ) -> Engine: ...
     @staticmethod
-    def from_file(path: str | PathLike[str]) -> Engine: ...
+    def from_file(
+        path: str | PathLike[str], *, decode: bool = True, limits: _Limits | None = None
+    ) -> Engine: ...
     @overload
     def scan(self, data: _Data, *, with_notices: Literal[False] = False) -> list[Finding]: ...
     @overload
