@@ -26,7 +26,7 @@
 //! inflates to 10 GB, archives of archives). Every limit is a named,
 //! configurable field of [`Limits`]; reaching one stops that layer, keeps
 //! every finding already made and says so with a
-//! [`Notice`](caldicott_core::Notice) (a DLP policy may block on it:
+//! [`Notice`] (a DLP policy may block on it:
 //! `on_notice`).
 //!
 //! # Example
