@@ -290,3 +290,5 @@ impl Sink for Collected {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_zip;

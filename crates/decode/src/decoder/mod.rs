@@ -4,6 +4,9 @@
 
 pub(crate) mod base64;
 pub(crate) mod flate;
+pub(crate) mod office;
+pub(crate) mod pdf;
+pub(crate) mod zip;
 
 /// Why a decoder stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]

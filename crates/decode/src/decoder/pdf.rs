@@ -1,0 +1,306 @@
+//! PDF documents, through `lopdf`: the text each page shows, as a part
+//! named by the page (`pdf:page 1`), scanned as text.
+//!
+//! A PDF's cross-reference table is at its end, so the layer is buffered
+//! (to
+//! [`MAX_BUFFERED_ARCHIVE`](super::zip::MAX_BUFFERED_ARCHIVE), as a zip) and decoded when it ends.
+//! `lopdf` inflates streams whole and without a limit, so before it sees
+//! a document its streams are measured here with bounded decoders:
+//!
+//! - before loading, every deflate stream in the raw file (the ones
+//!   `lopdf` inflates while loading: object and cross-reference streams)
+//!   is inflated into a counter, and a file whose streams inflate to more
+//!   than the default expansion ratio is not loaded (images aside, which
+//!   scanned pages compress very well and text extraction never reads);
+//! - after loading, every stream's whole filter chain (deflate, LZW,
+//!   ASCII85, as `lopdf` decodes them) is measured against
+//!   [`MAX_PDF_STREAM`] and the same ratio, and a stream past either is
+//!   emptied (and reported) before any text is extracted. Images are
+//!   emptied unread.
+
+use std::io::{self, Write};
+
+use lopdf::{Dictionary, Document, Object, Stream};
+
+use super::zip::{Buffered, Problems};
+use super::{DecodeError, Decoder, Output};
+
+/// Decoded bytes one stream may have. A page's content stream is at most
+/// a few MB even for dense tables; a font's CMap is KBs. Past this, the
+/// stream is emptied (reported), and the rest of the document is read.
+const MAX_PDF_STREAM: usize = 16 << 20;
+
+/// Encoded bytes judged against at least this much (the floor of the
+/// layer's expansion ratio): a small PDF may compress very well.
+const RATIO_FLOOR: u64 = 64 * 1024;
+
+/// How far back from a `stream` keyword its dictionary is looked for,
+/// to tell an image (not measured before loading) from a stream `lopdf`
+/// inflates. Dictionaries are a few hundred bytes.
+const DICT_LOOKBACK: usize = 4096;
+
+/// Text handed on at a time.
+const PIECE: usize = 64 * 1024;
+
+/// A PDF decoder.
+#[derive(Default)]
+pub(crate) struct Pdf {
+    input: Buffered,
+}
+
+impl Pdf {
+    /// A decoder for one document.
+    pub(crate) fn new() -> Pdf {
+        Pdf::default()
+    }
+}
+
+impl Decoder for Pdf {
+    fn push(
+        &mut self,
+        input: &[u8],
+        _out: &mut dyn Output,
+    ) -> Result<(), DecodeError> {
+        self.input.push(input, "PDF document")
+    }
+
+    fn finish(&mut self, out: &mut dyn Output) -> Result<(), DecodeError> {
+        let buf = self.input.take();
+        decode(&buf, out)
+    }
+}
+
+/// Inflated bytes the whole document may have: the default expansion
+/// ratio over its size (a decoder cannot see the configured limits).
+fn budget(len: usize) -> u64 {
+    (len as u64)
+        .max(RATIO_FLOOR)
+        .saturating_mul(crate::DEFAULT_MAX_EXPANSION_RATIO)
+}
+
+/// Decodes a whole document.
+fn decode(buf: &[u8], out: &mut dyn Output) -> Result<(), DecodeError> {
+    prescan(buf)?;
+    let mut doc = Document::load_mem(buf).map_err(|e| {
+        DecodeError::Malformed(format!("cannot load the document: {e}"))
+    })?;
+    let mut problems = Problems::default();
+    tame_streams(&mut doc, budget(buf.len()), &mut problems);
+    for (n, _) in doc.get_pages() {
+        let mut text = String::new();
+        for chunk in doc.extract_text_chunks(&[n]) {
+            match chunk {
+                Ok(t) => text.push_str(&t),
+                Err(e) => problems.add(format!("page {n}: {e}")),
+            }
+        }
+        if text.is_empty() {
+            continue;
+        }
+        if !out.part(&format!("page {n}"), true) {
+            return Err(DecodeError::Stopped);
+        }
+        for piece in text.as_bytes().chunks(PIECE) {
+            if !out.data(piece) {
+                return Err(DecodeError::Stopped);
+            }
+        }
+    }
+    problems.result()
+}
+
+/// Counts bytes written, failing past a cap.
+struct Counter {
+    n: usize,
+    cap: usize,
+    /// The bytes, when kept (to feed the next filter).
+    keep: Option<Vec<u8>>,
+}
+
+impl Write for Counter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.n = self.n.saturating_add(data.len());
+        if self.n > self.cap {
+            return Err(io::Error::other("over the cap"));
+        }
+        if let Some(keep) = &mut self.keep {
+            keep.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether a counter went over its cap.
+fn over(c: &Counter) -> bool {
+    c.n > c.cap
+}
+
+/// Inflates `input` as `lopdf` does (zlib, or raw deflate after the
+/// two-byte header when zlib yields nothing) into `sink`, stopping at its
+/// cap. Errors in the data only end it.
+fn inflate(input: &[u8], sink: &mut Counter) {
+    let mut zlib = flate2::read::ZlibDecoder::new(input);
+    let failed = io::copy(&mut zlib, sink).is_err();
+    if failed && sink.n == 0 && !over(sink) && input.len() > 2 {
+        let mut raw = flate2::read::DeflateDecoder::new(&input[2..]);
+        let _ = io::copy(&mut raw, sink);
+    }
+}
+
+/// Before loading: the deflate streams in the raw file (not images)
+/// must inflate to within the document's budget.
+fn prescan(buf: &[u8]) -> Result<(), DecodeError> {
+    let budget = budget(buf.len());
+    let mut left = budget;
+    for at in memchr::memmem::find_iter(buf, b"stream") {
+        if buf[..at].ends_with(b"end") {
+            continue;
+        }
+        let rest = &buf[at + 6..];
+        let data = if let Some(d) = rest.strip_prefix(b"\r\n") {
+            d
+        } else if let Some(d) = rest.strip_prefix(b"\n") {
+            d
+        } else if let Some(d) = rest.strip_prefix(b"\r") {
+            d
+        } else {
+            continue;
+        };
+        let dict = &buf[at.saturating_sub(DICT_LOOKBACK)..at];
+        let dict = match memchr::memmem::rfind(dict, b"obj") {
+            Some(o) => &dict[o..],
+            None => dict,
+        };
+        let has = |s: &[u8]| memchr::memmem::find(dict, s).is_some();
+        if has(b"/Image") && !has(b"/ObjStm") && !has(b"/XRef") {
+            continue;
+        }
+        let cap = usize::try_from(left).unwrap_or(usize::MAX);
+        let mut sink = Counter { n: 0, cap, keep: None };
+        inflate(data, &mut sink);
+        if over(&sink) {
+            return Err(DecodeError::Malformed(format!(
+                "its streams inflate to more than {}× the file (a \
+                 decompression bomb?); not decoded",
+                crate::DEFAULT_MAX_EXPANSION_RATIO
+            )));
+        }
+        left -= sink.n as u64;
+    }
+    Ok(())
+}
+
+/// Decodes a stream's filter chain as `lopdf` would, within `cap`
+/// bytes at every step: the decoded length, or why not.
+fn measure(stream: &Stream, cap: usize) -> Result<usize, String> {
+    let Ok(filters) = stream.filters() else {
+        return Ok(stream.content.len());
+    };
+    let params =
+        stream.dict.get(b"DecodeParms").and_then(Object::as_dict).ok();
+    let mut data = stream.content.clone();
+    for filter in filters {
+        let mut sink = Counter { n: 0, cap, keep: Some(Vec::new()) };
+        match filter {
+            b"FlateDecode" => inflate(&data, &mut sink),
+            b"LZWDecode" => {
+                let early = params
+                    .and_then(|p| p.get(b"EarlyChange").ok())
+                    .and_then(|p| p.as_i64().ok())
+                    .is_none_or(|v| v != 0);
+                let order = weezl::BitOrder::Msb;
+                let mut d = if early {
+                    weezl::decode::Decoder::with_tiff_size_switch(order, 8)
+                } else {
+                    weezl::decode::Decoder::new(order, 8)
+                };
+                let _ = d.into_stream(&mut sink).decode_all(&data[..]);
+            }
+            b"ASCII85Decode" => {
+                // At most 4× (`z` is four zero bytes): decoded by lopdf.
+                let mut dict = Dictionary::new();
+                dict.set("Filter", Object::Name(b"ASCII85Decode".to_vec()));
+                let one = Stream::new(dict, data).with_compression(false);
+                let _ = sink
+                    .write(&one.decompressed_content().unwrap_or_default());
+            }
+            // lopdf decodes nothing else: it stops here too.
+            _ => break,
+        }
+        if over(&sink) {
+            return Err(format!("decodes to more than {} MiB", cap >> 20));
+        }
+        data = sink.keep.unwrap_or_default();
+    }
+    Ok(data.len())
+}
+
+/// Empties the streams text extraction must not decode: images (never
+/// needed) and streams over [`MAX_PDF_STREAM`] or the document's budget.
+fn tame_streams(doc: &mut Document, budget: u64, problems: &mut Problems) {
+    let mut left = budget;
+    for (id, object) in doc.objects.iter_mut() {
+        let Object::Stream(stream) = object else { continue };
+        let image = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image");
+        if image {
+            stream.set_plain_content(Vec::new());
+            continue;
+        }
+        let cap =
+            MAX_PDF_STREAM.min(usize::try_from(left).unwrap_or(usize::MAX));
+        match measure(stream, cap) {
+            Ok(n) => left = left.saturating_sub(n as u64),
+            Err(why) => {
+                problems.add(format!(
+                    "stream {} {}: {why} (MAX_PDF_STREAM, or {}× the \
+                     document); not decoded",
+                    id.0,
+                    id.1,
+                    crate::DEFAULT_MAX_EXPANSION_RATIO
+                ));
+                stream.set_plain_content(Vec::new());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measure_follows_chains_within_the_cap() {
+        let zeros = vec![0u8; 1 << 20];
+        let mut e = flate2::write::ZlibEncoder::new(
+            Vec::new(),
+            flate2::Compression::best(),
+        );
+        e.write_all(&zeros).unwrap();
+        let once = e.finish().unwrap();
+        let mut e = flate2::write::ZlibEncoder::new(
+            Vec::new(),
+            flate2::Compression::best(),
+        );
+        e.write_all(&once).unwrap();
+        let twice = e.finish().unwrap();
+        let mut dict = Dictionary::new();
+        dict.set(
+            "Filter",
+            Object::Array(vec![
+                Object::Name(b"FlateDecode".to_vec()),
+                Object::Name(b"FlateDecode".to_vec()),
+            ]),
+        );
+        let s = Stream::new(dict, twice).with_compression(false);
+        assert_eq!(measure(&s, 2 << 20), Ok(1 << 20));
+        assert!(measure(&s, 1 << 19).is_err());
+    }
+}
