@@ -639,6 +639,47 @@ fn broken_and_truncated_pdfs_are_reported_not_panicked_on() {
 }
 
 #[test]
+fn pdf_object_and_xref_streams_and_hostile_xref_widths() {
+    let mut doc = Document::load_mem(&pdf_of(&[LETTER])).unwrap();
+    let mut modern = Vec::new();
+    doc.save_modern(&mut modern).unwrap();
+    assert!(!find_all(&modern, b"/Type/XRef").is_empty());
+    let got = scan(&modern);
+    assert_eq!(nhs_paths(&got), ["pdf:page 1"]);
+    assert!(got.notices.is_empty(), "{:?}", got.notices);
+    // Field widths that make lopdf allocate 100 GB (an abort, which no
+    // catch_unwind stops), or read no bytes per row: refused up front.
+    for widths in [&b"/W [1 99999999999 1]"[..], b"/W[0 0 0]", b"/W [1 2 x]"] {
+        let mut bad = modern.clone();
+        for w in find_all(&modern, b"/W[").into_iter().rev() {
+            let end =
+                w + modern[w..].iter().position(|&b| b == b']').unwrap() + 1;
+            bad.splice(w..end, widths.iter().copied());
+        }
+        let got = scan(&bad);
+        assert_eq!(got.notices.len(), 1, "{:?}", got.notices);
+        assert!(
+            got.notices[0].message.contains("/W"),
+            "{}",
+            got.notices[0].message
+        );
+    }
+}
+
+#[test]
+fn pdf_pages_count_as_parts() {
+    let texts: Vec<String> =
+        (0..1100).map(|i| format!("page text {i}")).collect();
+    let mut pages: Vec<&str> = texts.iter().map(String::as_str).collect();
+    pages[2] = LETTER;
+    let pdf = pdf_of(&pages);
+    let got = scan(&pdf);
+    assert_eq!(nhs_paths(&got), ["pdf:page 3"]);
+    let limits: Vec<&str> = got.notices.iter().map(|n| n.limit).collect();
+    assert_eq!(limits, ["max_parts"]);
+}
+
+#[test]
 fn a_pdf_bomb_is_refused() {
     // A content stream of 300 MB of spaces: deflated, a few hundred KB.
     let mut e =
@@ -688,4 +729,123 @@ fn archives_over_the_buffer_limit_are_reported() {
         "{}",
         got.notices[0].message
     );
+}
+
+#[test]
+#[ignore]
+fn fuzz_pdf_scratch() {
+    let classic = pdf_of(&[LETTER, "second 9990000018"]);
+    let mut doc = Document::load_mem(&classic).unwrap();
+    let mut modern = Vec::new();
+    doc.save_modern(&mut modern).unwrap();
+    assert_eq!(nhs_paths(&scan(&modern)).len(), 2);
+    let mut x: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e3779b9);
+    let mut rnd = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let tokens: &[&[u8]] = &[
+        b"obj",
+        b"endobj",
+        b"stream",
+        b"R",
+        b"<<",
+        b">>",
+        b"[",
+        b"]",
+        b"(",
+        b")",
+        b"/Kids",
+        b"/Contents",
+        b"/Parent",
+        b"1 0 R",
+        b"-1",
+        b"99999999999",
+        b"/Filter/FlateDecode",
+        b"/Length 0",
+        b"xref",
+        b"startxref",
+    ];
+    let n: usize = std::env::var("FUZZ_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20000);
+    for it in 0..n {
+        let mut d = if it % 2 == 0 { classic.clone() } else { modern.clone() };
+        for _ in 0..(1 + rnd() % 4) {
+            if d.len() < 8 {
+                break;
+            }
+            let at = (rnd() as usize) % d.len();
+            match rnd() % 5 {
+                0 => d[at] = rnd() as u8,
+                1 => d.truncate(at.max(8)),
+                2 => {
+                    let t = tokens[(rnd() as usize) % tokens.len()];
+                    d.splice(at..at, t.iter().copied());
+                }
+                3 => {
+                    let len = (rnd() as usize % 16).min(d.len() - at);
+                    d.drain(at..at + len);
+                }
+                _ => {
+                    let b = b"0123456789 "[(rnd() % 11) as usize];
+                    d[at] = b;
+                }
+            }
+        }
+        let r = std::panic::catch_unwind(|| scan(&d));
+        if r.is_err() {
+            std::fs::write(format!("/tmp/zt/crash{it}.pdf"), &d).unwrap();
+            eprintln!("PANIC at iteration {it}");
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn fuzz_zip_scratch() {
+    let bases = [xlsx(), docx(), gzip(&xlsx())];
+    let mut x: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x51ed);
+    let mut rnd = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let n: usize = std::env::var("FUZZ_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20000);
+    for it in 0..n {
+        let mut d = bases[it % 3].clone();
+        for _ in 0..(1 + rnd() % 4) {
+            if d.len() < 8 {
+                break;
+            }
+            let at = (rnd() as usize) % d.len();
+            match rnd() % 4 {
+                0 => d[at] = rnd() as u8,
+                1 => d.truncate(at.max(8)),
+                2 => d[at] = [0u8, 0xff, 0x7f, 0x80][(rnd() % 4) as usize],
+                _ => {
+                    let len = (rnd() as usize % 16).min(d.len() - at);
+                    d.drain(at..at + len);
+                }
+            }
+        }
+        let r = std::panic::catch_unwind(|| scan(&d));
+        if r.is_err() {
+            std::fs::write(format!("/tmp/zt/crash{it}.zip"), &d).unwrap();
+            eprintln!("PANIC at iteration {it}");
+        }
+    }
 }

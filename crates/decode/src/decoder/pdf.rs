@@ -20,7 +20,10 @@
 
 use std::io::{self, Write};
 
-use lopdf::{Dictionary, Document, Object, Stream};
+use std::collections::BTreeMap;
+
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, Encoding, Object, ObjectId, Stream};
 
 use super::zip::{Buffered, Problems};
 use super::{DecodeError, Decoder, Output};
@@ -86,14 +89,10 @@ fn decode(buf: &[u8], out: &mut dyn Output) -> Result<(), DecodeError> {
     })?;
     let mut problems = Problems::default();
     tame_streams(&mut doc, budget(buf.len()), &mut problems);
-    for (n, _) in doc.get_pages() {
-        let mut text = String::new();
-        for chunk in doc.extract_text_chunks(&[n]) {
-            match chunk {
-                Ok(t) => text.push_str(&t),
-                Err(e) => problems.add(format!("page {n}: {e}")),
-            }
-        }
+    // Pages are listed once: lopdf's `extract_text(&[n])` walks the
+    // page tree for every call, which is quadratic in the pages.
+    for (n, page) in doc.get_pages() {
+        let text = page_text(&doc, page, n, &mut problems);
         if text.is_empty() {
             continue;
         }
@@ -107,6 +106,115 @@ fn decode(buf: &[u8], out: &mut dyn Output) -> Result<(), DecodeError> {
         }
     }
     problems.result()
+}
+
+/// The text page `n` (object `page`) shows, as `lopdf`'s
+/// `extract_text` makes it (the strings of its text operators in the
+/// encoding of the current font; a line break at a new line or the end
+/// of a text object), from the page's content streams only.
+fn page_text(
+    doc: &Document,
+    page: ObjectId,
+    n: u32,
+    problems: &mut Problems,
+) -> String {
+    let mut text = String::new();
+    let fonts = match doc.get_page_fonts(page) {
+        Ok(fonts) => fonts,
+        Err(e) => {
+            problems.add(format!("page {n}: {e}"));
+            return text;
+        }
+    };
+    let mut encodings: BTreeMap<Vec<u8>, Encoding<'_>> = BTreeMap::new();
+    for (name, font) in fonts {
+        match font.get_font_encoding(doc) {
+            Ok(encoding) => {
+                encodings.insert(name, encoding);
+            }
+            Err(e) => problems.add(format!("page {n}: font: {e}")),
+        }
+    }
+    let content =
+        match doc.get_page_content(page).and_then(|c| Content::decode(&c)) {
+            Ok(content) => content,
+            Err(e) => {
+                problems.add(format!("page {n}: {e}"));
+                return text;
+            }
+        };
+    let mut encoding = None;
+    let newline = |text: &mut String| {
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+    };
+    for op in &content.operations {
+        let shown = match op.operator.as_str() {
+            "Tf" => {
+                encoding = op
+                    .operands
+                    .first()
+                    .and_then(|f| f.as_name().ok())
+                    .and_then(|f| encodings.get(f));
+                continue;
+            }
+            "T*" | "ET" => {
+                newline(&mut text);
+                continue;
+            }
+            "Tj" | "TJ" => &op.operands[..],
+            "'" => {
+                newline(&mut text);
+                &op.operands[..]
+            }
+            "\"" => {
+                newline(&mut text);
+                op.operands.get(2..).unwrap_or_default()
+            }
+            _ => continue,
+        };
+        if let Some(encoding) = encoding {
+            if let Err(e) = show(&mut text, encoding, shown) {
+                problems.add(format!("page {n}: {e}"));
+            }
+        }
+    }
+    text
+}
+
+/// The text of a text operator's operands: strings decoded, a space
+/// after an array and for a large negative kerning (a word gap).
+fn show(
+    text: &mut String,
+    encoding: &Encoding<'_>,
+    operands: &[Object],
+) -> lopdf::Result<()> {
+    for operand in operands {
+        match operand {
+            Object::String(bytes, _) => {
+                text.push_str(&Document::decode_text(encoding, bytes)?);
+            }
+            Object::Array(items) => {
+                // One level: TJ's array holds strings and numbers.
+                for item in items {
+                    match item {
+                        Object::String(bytes, _) => {
+                            text.push_str(&Document::decode_text(
+                                encoding, bytes,
+                            )?);
+                        }
+                        Object::Integer(i) if *i < -100 => text.push(' '),
+                        _ => {}
+                    }
+                }
+                text.push(' ');
+            }
+            Object::Integer(i) if *i < -100 => text.push(' '),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Counts bytes written, failing past a cap.
@@ -176,6 +284,9 @@ fn prescan(buf: &[u8]) -> Result<(), DecodeError> {
             None => dict,
         };
         let has = |s: &[u8]| memchr::memmem::find(dict, s).is_some();
+        if has(b"/XRef") {
+            check_xref_widths(dict)?;
+        }
         if has(b"/Image") && !has(b"/ObjStm") && !has(b"/XRef") {
             continue;
         }
@@ -190,6 +301,52 @@ fn prescan(buf: &[u8]) -> Result<(), DecodeError> {
             )));
         }
         left -= sink.n as u64;
+    }
+    Ok(())
+}
+
+/// Widest field of a cross-reference stream row (`/W`), in bytes: the
+/// specification's fields are offsets and generation numbers, 8 bytes
+/// at most. `lopdf` allocates a buffer of each width as given (a width
+/// of 10^11 aborts the process for want of memory), and with all widths
+/// zero reads no bytes per row, so rows count up to the `/Index` given
+/// (10^18): both are refused before it loads the document.
+const MAX_XREF_WIDTH: u64 = 8;
+
+/// Checks the `/W` array of a cross-reference stream's dictionary text.
+fn check_xref_widths(dict: &[u8]) -> Result<(), DecodeError> {
+    let bad = |why: &str| {
+        Err(DecodeError::Malformed(format!(
+            "cross-reference stream with {why}; not decoded"
+        )))
+    };
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&dict[from..], b"/W") {
+        let rest = &dict[from + at + 2..];
+        from += at + 2;
+        // `/W` itself, not `/Width`: whitespace or `[` follows.
+        let rest = match rest.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) if rest[i] == b'[' => &rest[i + 1..],
+            _ => continue,
+        };
+        let end = rest.iter().position(|&b| b == b']').unwrap_or(rest.len());
+        let mut sum = 0u64;
+        for field in rest[..end].split(|b| b.is_ascii_whitespace()) {
+            if field.is_empty() {
+                continue;
+            }
+            let width = std::str::from_utf8(field)
+                .ok()
+                .and_then(|f| f.parse::<u64>().ok())
+                .filter(|&w| w <= MAX_XREF_WIDTH);
+            match width {
+                Some(w) => sum += w,
+                None => return bad("field widths (/W) over 8 bytes"),
+            }
+        }
+        if sum == 0 {
+            return bad("rows of no bytes (/W all zero)");
+        }
     }
     Ok(())
 }

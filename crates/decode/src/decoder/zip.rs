@@ -7,7 +7,7 @@
 //! inflated one at a time and handed on in pieces: a bomb entry stops
 //! when the output's limits say so, never after being inflated whole.
 //! Office and OpenDocument text entries are handed on as their text
-//! (see [`office`](super::office)), other entries as they are, except
+//! (see [`office`]), other entries as they are, except
 //! images and other known binary files, which are skipped.
 
 use std::cell::Cell;
