@@ -25,10 +25,13 @@ use super::{DecodeError, Decoder, Output};
 /// document and PDF a person writes by hand (a large spreadsheet is a few
 /// MB compressed) while keeping a proxy's memory per upload bounded; a
 /// larger archive is reported (`malformed`, "over the limit") and not
-/// decoded. Reading local headers in order instead would lose Office
-/// text extraction (which needs the entry whole, as a pull reader) and
-/// entries written with a data descriptor (no size up front), so it is
-/// not done.
+/// decoded. Decoding it as it streams, from its local headers, was
+/// weighed and left out: an entry written with a data descriptor (as
+/// streaming zip writers do) has no size up front, Office text
+/// extraction needs an entry as a pull reader, and a push-based local
+/// header parser is a second zip reader to keep hostile-input safe. (A
+/// truncated archive, which is here whole, is read that way: see
+/// `recover`.)
 pub(crate) const MAX_BUFFERED_ARCHIVE: usize = 64 << 20;
 
 /// Bytes the `zip` crate may read while opening an archive (finding the
