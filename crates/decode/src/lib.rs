@@ -292,3 +292,5 @@ impl Sink for Collected {
 mod tests;
 #[cfg(test)]
 mod tests_http;
+#[cfg(test)]
+mod tests_zip;

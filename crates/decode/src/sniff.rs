@@ -46,6 +46,12 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
     {
         return format("zlib", Box::new(Flate::new(Framing::Zlib)));
     }
+    if head.starts_with(b"PK\x03\x04") {
+        return format("zip", Box::new(crate::decoder::zip::Zip::new()));
+    }
+    if head.starts_with(b"%PDF-") {
+        return format("pdf", Box::new(crate::decoder::pdf::Pdf::new()));
+    }
     if http::is_http(head) {
         return format("http", Box::new(http::Http::new()));
     }

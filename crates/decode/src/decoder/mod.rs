@@ -8,6 +8,9 @@ pub(crate) mod http;
 pub(crate) mod mime;
 pub(crate) mod multipart;
 pub(crate) mod qp;
+pub(crate) mod office;
+pub(crate) mod pdf;
+pub(crate) mod zip;
 
 /// Why a decoder stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
