@@ -4,6 +4,8 @@
 
 pub(crate) mod base64;
 pub(crate) mod flate;
+pub(crate) mod percent;
+pub(crate) mod utf16;
 
 /// Why a decoder stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
