@@ -7,8 +7,10 @@ use std::sync::Arc;
 use caldicott_core::{Engine, Finding, Notice, Sink, Stream};
 
 use crate::decoder::base64::Base64;
+use crate::decoder::percent::UrlTokens;
 use crate::decoder::{DecodeError, Decoder, Output};
 use crate::sniff::{sniff, SNIFF_LEN};
+use crate::unwrap::Unwrap;
 use crate::Limits;
 
 /// What every layer of one input shares: the engine, the limits, the
@@ -25,7 +27,7 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Hands a notice to the sink.
-    fn notice(
+    pub(crate) fn notice(
         &mut self,
         offset: u64,
         source: &'static str,
@@ -40,7 +42,7 @@ impl Ctx<'_> {
 }
 
 /// The layer path and start of a layer below the input.
-type Info = Option<Arc<caldicott_core::Layer>>;
+pub(crate) type Info = Option<Arc<caldicott_core::Layer>>;
 
 /// Hands a layer's findings to the input's sink, with the layer recorded.
 struct LayerSink<'s> {
@@ -96,7 +98,7 @@ static MAY_BE_IN_RUN: [bool; 256] = {
 
 /// The path and start of a child named `name` of a layer with `parent`
 /// info, whose encoded bytes start at `start` in the parent.
-fn child_info(parent: &Info, name: &str, start: u64) -> Info {
+pub(crate) fn child_info(parent: &Info, name: &str, start: u64) -> Info {
     let info = match parent {
         // The input's offsets are the original offsets.
         None => caldicott_core::Layer { path: name.to_string(), start },
@@ -298,7 +300,7 @@ impl Layer {
         Layer::new(None, 0)
     }
 
-    fn new(info: Info, depth: usize) -> Layer {
+    pub(crate) fn new(info: Info, depth: usize) -> Layer {
         Layer { info, depth, pos: 0, state: State::Sniff(Vec::new()) }
     }
 
@@ -350,6 +352,10 @@ impl Layer {
                     ctx.stopped = true;
                 }
                 embedded.end_run(&self.info, ctx);
+                // Text followers (URL tokens, wrapped numbers): see
+                // `Embedded::url` and `Embedded::unwrap`.
+                embedded.url.finish(&self.info, self.depth, ctx);
+                embedded.unwrap.finish(&self.info, ctx);
             }
             State::Decode { mut decoder, mut kids } => {
                 let result = {
@@ -428,6 +434,10 @@ impl Layer {
                     return;
                 }
                 embedded.feed(bytes, start, &self.info, self.depth, ctx);
+                // Text followers (URL tokens, wrapped numbers): see
+                // `Embedded::url` and `Embedded::unwrap`.
+                embedded.url.feed(bytes, start, &self.info, self.depth, ctx);
+                embedded.unwrap.feed(bytes, start, &self.info, ctx);
                 Ok(())
             }
             State::Decode { decoder, kids } => {
@@ -501,6 +511,13 @@ pub(crate) struct Embedded {
     in_break: u8,
     /// The decoder and child layer of a run being decoded.
     active: Option<(Base64, Box<Layer>)>,
+    // The two followers below are separate from the base64 run above;
+    // they live here only to share its place in `State::Text`. `Layer`
+    // feeds and finishes them next to it.
+    /// URL tokens with `%XX` escapes, decoded as `url` layers.
+    pub(crate) url: UrlTokens,
+    /// Numbers wrapped across a line break, scanned as `unwrap` layers.
+    pub(crate) unwrap: Unwrap,
 }
 
 impl Embedded {

@@ -51,12 +51,14 @@
 mod decoder;
 mod layer;
 mod sniff;
+mod unwrap;
 
 use caldicott_core::{Engine, Finding, Notice, Sink};
 use serde::{Deserialize, Serialize};
 
 use crate::layer::{Ctx, Layer};
 
+pub use crate::decoder::percent::MAX_URL_TOKEN;
 pub use crate::layer::MIN_BASE64_RUN;
 pub use crate::sniff::SNIFF_LEN;
 
@@ -292,5 +294,7 @@ impl Sink for Collected {
 mod tests;
 #[cfg(test)]
 mod tests_http;
+#[cfg(test)]
+mod tests_text;
 #[cfg(test)]
 mod tests_zip;

@@ -1,6 +1,7 @@
 //! What a layer's first bytes say it is.
 
 use crate::decoder::flate::{Flate, Framing};
+use crate::decoder::utf16::Utf16;
 use crate::decoder::{http, mime, multipart, Decoder};
 
 /// Bytes a layer's start is held to recognise its format: enough for
@@ -45,6 +46,9 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
         && binary_bytes(head, 2) >= 4
     {
         return format("zlib", Box::new(Flate::new(Framing::Zlib)));
+    }
+    if let Some(utf16) = Utf16::sniff(head) {
+        return format("utf16", Box::new(utf16));
     }
     if head.starts_with(b"PK\x03\x04") {
         return format("zip", Box::new(crate::decoder::zip::Zip::new()));

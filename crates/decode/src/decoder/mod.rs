@@ -7,9 +7,11 @@ pub(crate) mod flate;
 pub(crate) mod http;
 pub(crate) mod mime;
 pub(crate) mod multipart;
-pub(crate) mod qp;
 pub(crate) mod office;
 pub(crate) mod pdf;
+pub(crate) mod percent;
+pub(crate) mod qp;
+pub(crate) mod utf16;
 pub(crate) mod zip;
 
 /// Why a decoder stopped.
