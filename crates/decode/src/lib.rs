@@ -14,20 +14,29 @@
 //! # Layers
 //!
 //! A layer is the input, or what a decoder made of part of it. Each layer's
-//! first bytes ([`SNIFF_LEN`]) decide what it is: a gzip or zlib stream is
-//! decoded whole and the result is a layer of its own; anything else is
-//! scanned as text, and inside text, a run of at least [`MIN_BASE64_RUN`]
-//! base64 characters (MIME line breaks allowed) is decoded as a layer while
-//! it lasts. Layers nest, to [`Limits::max_depth`].
+//! first bytes ([`SNIFF_LEN`]) decide what it is, and a recognised format
+//! is decoded whole, its output a layer (or, for a container, a layer per
+//! part) of its own:
 //!
-//! # Limits
+//! | layer | recognised by | decoded |
+//! |---|---|---|
+//! | `gzip`, `zlib` | `1f 8b 08`; a zlib header followed by binary bytes | `flate2`, streaming |
+//! | `http` | a request line (`POST /…`) or a status line (`HTTP/1.1 200`) | headers scanned as text (the target percent-decoded); the body de-chunked, `Content-Encoding: deflate` inflated, `gzip` left for the body's own `gzip` layer, forms percent-decoded (`http:form`) |
+//! | `multipart` | `--boundary` and a part header | each part (`multipart:export.csv`), its `Content-Transfer-Encoding` undone |
+//! | `mime` | an email header line (`From:`, `Received:`, `MIME-Version:`…) | headers (encoded-words decoded) as text; each body part (`mime:report.pdf`), base64 and quoted-printable undone |
+//! | `zip` | `PK\x03\x04` | buffered (to 64 MiB), each entry a part (`zip:xl/sharedStrings.xml`); Office and OpenDocument XML as its text, not its markup |
+//! | `pdf` | `%PDF-` | buffered (to 64 MiB), `lopdf`: each page's text (`pdf:page 3`) |
+//! | `utf16` | a byte-order mark, or NUL-interleaved ASCII | to UTF-8, streaming |
 //!
-//! Decoding is where hostile input does damage (a 10 KB gzip that
-//! inflates to 10 GB, archives of archives). Every limit is a named,
-//! configurable field of [`Limits`]; reaching one stops that layer, keeps
-//! every finding already made and says so with a
-//! [`Notice`] (a DLP policy may block on it:
-//! `on_notice`).
+//! Anything else is scanned as text, and inside text three followers look
+//! for content in another form: a run of at least [`MIN_BASE64_RUN`]
+//! base64 characters (MIME line breaks allowed) is decoded as a `base64`
+//! layer while it lasts; a URL token (to [`MAX_URL_TOKEN`] bytes) whose
+//! escapes touch digits or an `@` is percent-decoded as a `url` layer; a
+//! number wrapped across a line break (`943 476\n> 5919`) is rejoined as an
+//! `unwrap` layer. Findings in `url` and `unwrap` layers are reported one
+//! confidence level lower (the weaker form, spec §2). Layers nest, to
+//! [`Limits::max_depth`]: `http > multipart:upload.csv.gz > gzip`.
 //!
 //! # Example
 //!
