@@ -17,7 +17,7 @@ pub(crate) const UNINSPECTED_LIMITS: [&str; 4] =
     ["max_depth", "max_decoded_bytes", "max_expansion_ratio", "max_parts"];
 
 /// A gzip stream of `NHS number 943 476 5919 for the referral` (a
-/// synthetic number), for [`decoder_has_http_layer`].
+/// synthetic number), for [`HttpSupport::probe`].
 const PROBE_GZIP: [u8; 60] = [
     0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xf3, 0xf3,
     0x08, 0x56, 0xc8, 0x2b, 0xcd, 0x4d, 0x4a, 0x2d, 0x52, 0xb0, 0x34, 0x31,
@@ -26,28 +26,48 @@ const PROBE_GZIP: [u8; 60] = [
     0x4a, 0xcc, 0x01, 0x00, 0xa3, 0x1f, 0xa4, 0x95, 0x28, 0x00, 0x00, 0x00,
 ];
 
-/// Whether the decoding crate reads HTTP messages: a gzip body behind
-/// `Content-Encoding: gzip` headers is found only if it does (without an
-/// HTTP layer the message is text, and its gzip body binary noise).
+/// What the decoding crate does with an HTTP message, asked once at
+/// start-up by [`HttpSupport::probe`].
 ///
-/// The server asks once at start-up. With an HTTP layer, each message is
-/// scanned whole (headers, then body) so that `Content-Encoding`,
-/// multipart boundaries and form encodings declared in the headers
-/// apply. Without one, the headers and the body are scanned as two
-/// inputs into one report, so that the body is still recognised by its
-/// own first bytes (gzip, zlib, CSV, JSON, HL7…) instead of being text
-/// after the headers.
-pub(crate) fn decoder_has_http_layer(limits: &Limits) -> bool {
-    let decoder = Decoder::with_limits(Engine::default(), limits.clone());
-    let mut message = format!(
-        "POST /probe HTTP/1.1\r\nHost: probe.invalid\r\n\
-         Content-Type: text/plain\r\nContent-Encoding: gzip\r\n\
-         Content-Length: {}\r\n\r\n",
-        PROBE_GZIP.len()
-    )
-    .into_bytes();
-    message.extend_from_slice(&PROBE_GZIP);
-    !decoder.scan(&message).is_empty()
+/// * With an HTTP layer (`bodies`), each message is scanned whole
+///   (headers, then body) so that `Content-Encoding`, multipart
+///   boundaries and form encodings declared in the headers apply.
+/// * Without one, the body is scanned as an input of its own, so that it
+///   is still recognised by its own first bytes (gzip, zlib, CSV, JSON,
+///   HL7…) instead of being text after the headers.
+/// * Unless the HTTP layer also scans the headers' text (`heads`), the
+///   headers are scanned as an input of their own: identifiers travel in
+///   URLs (`?nhs=…`) and cookies. Both go into one report, whose distinct
+///   counts do not depend on how the message was split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HttpSupport {
+    /// A body behind `Content-Encoding: gzip` headers is decoded.
+    pub(crate) bodies: bool,
+    /// An identifier in a request line is found when the message is
+    /// scanned whole.
+    pub(crate) heads: bool,
+}
+
+impl HttpSupport {
+    /// Asks a decoder with `limits` (and the default engine, so that the
+    /// configured kinds do not matter) with two small messages holding a
+    /// synthetic number: one in a gzip body, one in the URL.
+    pub(crate) fn probe(limits: &Limits) -> HttpSupport {
+        let decoder = Decoder::with_limits(Engine::default(), limits.clone());
+        let mut gzipped = format!(
+            "POST /probe HTTP/1.1\r\nHost: probe.invalid\r\n\
+             Content-Type: text/plain\r\nContent-Encoding: gzip\r\n\
+             Content-Length: {}\r\n\r\n",
+            PROBE_GZIP.len()
+        )
+        .into_bytes();
+        gzipped.extend_from_slice(&PROBE_GZIP);
+        let bodies = !decoder.scan(&gzipped).is_empty();
+        let in_url = b"POST /probe?nhs=9434765919 HTTP/1.1\r\n\
+                       Host: probe.invalid\r\nContent-Length: 5\r\n\r\nhello";
+        let heads = bodies && !decoder.scan(in_url).is_empty();
+        HttpSupport { bodies, heads }
+    }
 }
 
 /// What a message's scan keeps for the audit line, beside the report:
@@ -121,11 +141,11 @@ pub(crate) struct Inspection<'p> {
 impl<'p> Inspection<'p> {
     /// Starts scanning a message whose head (the one the message is
     /// about: the request for REQMOD, the response for RESPMOD) is
-    /// `head`. `http_layer`: see [`decoder_has_http_layer`].
+    /// `head`. `http`: see [`HttpSupport`].
     pub(crate) fn new(
         decoder: &Decoder,
         policy: &'p Policy,
-        http_layer: bool,
+        http: HttpSupport,
         head: Option<&HttpHead>,
         has_body: bool,
     ) -> Inspection<'p> {
@@ -140,30 +160,30 @@ impl<'p> Inspection<'p> {
             error: None,
             blocked: false,
         };
-        match head {
-            Some(head) if http_layer => {
-                let prefix = if has_body {
-                    let (prefix, rechunk) = head.framed();
-                    this.rechunk = rechunk;
-                    this.expected_len =
-                        if rechunk { None } else { head.content_length };
-                    prefix
-                } else {
-                    head.bytes.clone()
-                };
-                this.push(&prefix);
+        let Some(head) = head else {
+            return this;
+        };
+        if !http.heads {
+            let mut stream = decoder.stream();
+            let mut sink = this.report.tee(&mut this.kept);
+            let r = stream
+                .push(&head.bytes, &mut sink)
+                .and_then(|()| stream.finish(&mut sink));
+            if let Err(e) = r {
+                this.error = Some(format!("scanning the headers: {e}"));
             }
-            Some(head) => {
-                let mut stream = decoder.stream();
-                let mut sink = this.report.tee(&mut this.kept);
-                let r = stream
-                    .push(&head.bytes, &mut sink)
-                    .and_then(|()| stream.finish(&mut sink));
-                if let Err(e) = r {
-                    this.error = Some(format!("scanning the headers: {e}"));
-                }
-            }
-            None => {}
+        }
+        if http.bodies {
+            let prefix = if has_body {
+                let (prefix, rechunk) = head.framed();
+                this.rechunk = rechunk;
+                this.expected_len =
+                    if rechunk { None } else { head.content_length };
+                prefix
+            } else {
+                head.bytes.clone()
+            };
+            this.push(&prefix);
         }
         this.check();
         this
@@ -278,13 +298,15 @@ mod tests {
         let h = head(
             b"POST /up?nhs=7573562667 HTTP/1.1\r\nContent-Length: 26\r\n\r\n",
         );
-        for http_layer in [false, true] {
+        let modes = [(false, false), (true, false), (true, true)];
+        for (bodies, heads) in modes {
+            let http = HttpSupport { bodies, heads };
             let mut i =
-                Inspection::new(&decoder, &policy, http_layer, Some(&h), true);
+                Inspection::new(&decoder, &policy, http, Some(&h), true);
             i.body(b"second patient 6135720104");
             i.body(b"\n");
             i.finish();
-            assert_eq!(i.report.distinct_total(), 2, "{http_layer}");
+            assert_eq!(i.report.distinct_total(), 2, "{http:?}");
             assert_eq!(i.verdict(), Verdict::Alert);
             assert_eq!(i.problem(), None);
         }
@@ -295,7 +317,8 @@ mod tests {
         let decoder = Decoder::new(Engine::default());
         let policy = Policy::default();
         let h = head(b"POST /up HTTP/1.1\r\nContent-Length: 3\r\n\r\n");
-        let mut i = Inspection::new(&decoder, &policy, true, Some(&h), true);
+        let http = HttpSupport { bodies: true, heads: true };
+        let mut i = Inspection::new(&decoder, &policy, http, Some(&h), true);
         i.body(b"four");
         i.finish();
         assert!(i.problem().unwrap().contains("Content-Length says 3"));

@@ -49,6 +49,21 @@
 //! * The service is [`SERVICE_PATH`]: Squid's `icap_service svc
 //!   reqmod_precache icap://127.0.0.1:1344/caldicott bypass=0`.
 //!
+//! # HTTP messages
+//!
+//! REQMOD scans the encapsulated request, RESPMOD the response (its
+//! `req-hdr` only gives the audit line its method and URL): the headers
+//! first, then the body as its ICAP chunks arrive. At start-up the server
+//! asks the decoding crate, with two small synthetic messages, whether it
+//! reads HTTP. If it does, each message is scanned whole, so that
+//! `Content-Encoding`, multipart boundaries and form encodings declared
+//! in the headers apply; the ICAP body carries no transfer coding, so a
+//! head without a `Content-Length` is given `Transfer-Encoding: chunked`
+//! and the body is re-chunked as it streams. If it does not, the headers
+//! and the body are scanned as two inputs into one report, so that the
+//! body is still recognised by its own first bytes (gzip, zlib, CSV,
+//! JSON, HL7…). Either way an identifier in a URL or a header counts.
+//!
 //! # Configuration
 //!
 //! See [`FileConfig`] for the TOML file and [`Settings`] for what it

@@ -64,11 +64,7 @@ fn main() -> ExitCode {
         "caldicott-icap: listening on icap://{addr}{SERVICE_PATH} \
          (ISTag {}, policy {policy}, {on_error}, {})",
         server.istag(),
-        if server.scans_whole_messages() {
-            "HTTP messages scanned whole"
-        } else {
-            "HTTP headers and bodies scanned as two inputs"
-        }
+        server.message_scanning(),
     );
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,

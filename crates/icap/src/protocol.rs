@@ -168,6 +168,15 @@ impl Input {
     ) -> Result<Vec<u8>, Failure> {
         let mut out = Vec::new();
         loop {
+            // Empty lines before a request line are ignored (as RFC 9112
+            // §2.2 asks of HTTP servers): some clients end a chunked body
+            // with an extra CRLF.
+            while out.is_empty()
+                && self.pos < self.end
+                && matches!(self.buf[self.pos], b'\r' | b'\n')
+            {
+                self.pos += 1;
+            }
             let old = out.len();
             out.extend_from_slice(&self.buf[self.pos..self.end]);
             let from = old.saturating_sub(3);

@@ -17,7 +17,7 @@ use caldicott_core::Verdict;
 use crate::audit::{self, Line, RefIds};
 use crate::config::{OnError, Settings};
 use crate::http::HttpHead;
-use crate::inspect::{decoder_has_http_layer, Inspection};
+use crate::inspect::{HttpSupport, Inspection};
 use crate::protocol::{
     write_chunk, write_last_chunk, Failure, Input, Method, Request, Response,
     Status,
@@ -43,7 +43,7 @@ const LINGER_BYTES: usize = 1 << 20;
 struct Shared {
     settings: Settings,
     istag: String,
-    http_layer: bool,
+    http: HttpSupport,
     refs: RefIds,
     active: AtomicUsize,
 }
@@ -109,11 +109,11 @@ impl Server {
         settings: Settings,
     ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
-        let http_layer = decoder_has_http_layer(settings.decoder.limits());
+        let http = HttpSupport::probe(settings.decoder.limits());
         let shared = Shared {
             istag: istag(&settings),
             settings,
-            http_layer,
+            http,
             refs: RefIds::new(),
             active: AtomicUsize::new(0),
         };
@@ -134,12 +134,19 @@ impl Server {
         &self.shared.istag
     }
 
-    /// Whether each HTTP message is scanned whole (headers then body, so
-    /// that `Content-Encoding` and multipart headers apply) because the
-    /// decoding crate has an HTTP layer; otherwise headers and body are
-    /// scanned as two inputs into one report.
-    pub fn scans_whole_messages(&self) -> bool {
-        self.shared.http_layer
+    /// How HTTP messages are scanned, for the start-up line: whole
+    /// (headers then body, so that `Content-Encoding` and multipart
+    /// headers apply) when the decoding crate has an HTTP layer; else the
+    /// headers and the body as two inputs into one report. See
+    /// `HttpSupport` in the source.
+    pub fn message_scanning(&self) -> &'static str {
+        match (self.shared.http.bodies, self.shared.http.heads) {
+            (true, true) => "HTTP messages scanned whole",
+            (true, false) => {
+                "HTTP messages scanned whole, and their headers alone"
+            }
+            (false, _) => "HTTP headers and bodies scanned as two inputs",
+        }
     }
 
     /// Accepts connections until the process ends, each served by a
@@ -489,7 +496,7 @@ impl<'s> Connection<'s> {
         let mut insp = Inspection::new(
             &settings.decoder,
             &settings.policy,
-            shared.http_layer,
+            shared.http,
             subject,
             has_body,
         );

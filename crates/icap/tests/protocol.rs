@@ -658,15 +658,26 @@ fn an_alert_passes_and_is_logged() {
     let ids = nhs_numbers(3, 7);
     let letter =
         format!("Patients {}, {} and {} were seen.", ids[0], ids[1], ids[2]);
-    let a = reqmod(letter.as_bytes()).allow_204().exchange(&mut c);
+    let a = reqmod(letter.as_bytes())
+        .allow_204()
+        .header("X-Client-IP: 10.1.2.3")
+        .exchange(&mut c);
     assert_eq!(a.status, 204);
     assert_eq!(a.header("X-Caldicott-Verdict"), Some("alert"));
     let line = s.last_audit(1);
     assert_eq!(line["verdict"], "alert");
     assert_eq!(line["answer"], "204");
+    assert_eq!(line["client_ip"], "10.1.2.3");
+    assert!(line["client"].as_str().unwrap().starts_with("127.0.0.1:"));
     // The three in the body and the one in the URL.
     assert_eq!(line["findings"].as_array().unwrap().len(), 4);
     assert_eq!(line["report"]["distinct"]["nhs_number"], 4);
+    // Without Allow: 204, an alert is echoed unchanged. An extra CRLF
+    // before the request line is ignored.
+    c.send(b"\r\n");
+    let a = reqmod(letter.as_bytes()).exchange(&mut c);
+    assert_eq!((a.status, a.body_text()), (200, letter));
+    assert_eq!(s.last_audit(2)["answer"], "echo");
 }
 
 /// A gzip bomb: a megabyte of spaces, which inflates past a small
