@@ -821,8 +821,8 @@ fn malformed_requests_get_400_and_the_server_goes_on() {
 #[test]
 fn stalled_clients_time_out_and_others_are_served() {
     let s = TestServer::start(|s| {
-        s.read_timeout = Duration::from_millis(300);
-        s.idle_timeout = Duration::from_millis(300);
+        s.read_timeout = Duration::from_millis(500);
+        s.idle_timeout = Duration::from_millis(500);
     });
     let started = Instant::now();
     // Connects and sends nothing.
