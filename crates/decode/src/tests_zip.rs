@@ -946,3 +946,47 @@ fn fuzz_zip() {
     }
     assert!(panics.is_empty(), "{panics:?}");
 }
+
+/// Issue 5's nest: an email with a base64 XLSX attachment. The number in
+/// the spreadsheet is found through `mime`, the attachment's base64 and
+/// the zip entry, and the whole message gives the same findings however
+/// it is chunked.
+#[test]
+fn an_email_with_a_base64_xlsx_attachment() {
+    use base64::Engine as _;
+    let attachment = base64::engine::general_purpose::STANDARD.encode(xlsx());
+    let wrapped: Vec<&str> = attachment
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let mail = format!(
+        "From: clinic@example.org\r\nTo: someone@example.com\r\n\
+         Subject: list\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n\
+         --b1\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\
+         Content-Disposition: attachment; filename=\"patients.xlsx\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        wrapped.join("\r\n")
+    );
+    let got = scan(mail.as_bytes());
+    let paths = nhs_paths(&got);
+    assert!(
+        paths.contains(
+            &"mime:patients.xlsx > zip:xl/sharedStrings.xml".to_string()
+        ),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(
+            &"mime:patients.xlsx > zip:xl/worksheets/sheet1.xml".to_string()
+        ),
+        "{paths:?}"
+    );
+    assert!(got.notices.is_empty(), "{:?}", got.notices);
+    assert_chunking_invariant(
+        &Decoder::new(Engine::default()),
+        mail.as_bytes(),
+    );
+}
