@@ -305,4 +305,14 @@ impl Engine {
     pub fn stream(&self) -> Stream {
         Stream::new(Arc::clone(&self.inner))
     }
+
+    /// A stream for input that starts in the middle of a document (a
+    /// decoder gave up part way through a layer): scanned as plain text,
+    /// without structure, since its first line is no header and its first
+    /// byte no document's start.
+    pub fn stream_without_structure(&self) -> Stream {
+        let mut stream = Stream::new(Arc::clone(&self.inner));
+        stream.without_structure();
+        stream
+    }
 }

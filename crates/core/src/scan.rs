@@ -93,6 +93,16 @@ pub(crate) struct ScanState {
     /// Companion shapes at the current trigger (kept to reuse the
     /// allocation).
     companions: Vec<Companion>,
+    /// Structure is not followed for this input (it starts in the middle
+    /// of a document), whatever the configuration says.
+    pub(crate) no_structure: bool,
+}
+
+impl ScanState {
+    /// Whether structure is followed for this input.
+    fn structure_on(&self, engine: &Inner) -> bool {
+        engine.config.structure && !self.no_structure
+    }
 }
 
 impl ScanState {
@@ -108,7 +118,7 @@ impl ScanState {
         eof: bool,
         sink: &mut dyn Sink,
     ) -> bool {
-        if !engine.config.structure {
+        if !self.structure_on(engine) {
             return true;
         }
         self.structure.advance(hay, base, target, &mut self.out);
@@ -368,7 +378,7 @@ fn trigger(
     }
     // Plain text (every tracker dormant): a shape that only a field could
     // make reportable (a date with no keyword) is dropped here.
-    if !engine.config.structure || !state.structure.is_live() {
+    if !state.structure_on(engine) || !state.structure.is_live() {
         found.retain(|c| c.otherwise.is_some());
     }
     let mut go_on = true;
@@ -390,7 +400,7 @@ fn trigger(
         if !go_on {
             break;
         }
-        let role = if c.needs_role() && engine.config.structure {
+        let role = if c.needs_role() && state.structure_on(engine) {
             // The look-ahead a stream guarantees: `hold` bytes from `p`.
             let limit = (p + engine.hold).min(hay.len());
             let after_end = (c.end + STRUCTURE_LOOKAHEAD).min(limit);
@@ -653,7 +663,7 @@ fn candidate(
     ) {
         return Decided::Stop;
     }
-    let role = if engine.config.structure {
+    let role = if state.structure_on(engine) {
         let after = &hay[end..(end + STRUCTURE_LOOKAHEAD).min(hay.len())];
         match state.structure.role(after) {
             FieldRole::None => label_role(hay, p),

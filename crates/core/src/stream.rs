@@ -30,7 +30,7 @@ use crate::scan::{self, Region, ScanState};
 ///    [`max_buffered`](Stream::max_buffered) bytes of input, whatever the
 ///    length of the stream: `3 × (lookbehind + hold)`, 1,248 bytes with the
 ///    default configuration and at most [`MAX_STREAM_BUFFER`] bytes with the
-///    largest context windows allowed. The `Stream` value itself is 392
+///    largest context windows allowed. The `Stream` value itself is 400
 ///    bytes on 64-bit targets (most of it the structure trackers' fixed
 ///    state), so a default stream's whole state is about 1.6 KiB, plus
 ///    what the one tracker that recognised the input's format keeps, each
@@ -111,6 +111,12 @@ impl Stream {
             scan: ScanState::default(),
             state: State::Open,
         }
+    }
+
+    /// Turns structure off for this stream (see
+    /// [`Engine::stream_without_structure`](crate::Engine::stream_without_structure)).
+    pub(crate) fn without_structure(&mut self) {
+        self.scan.no_structure = true;
     }
 
     /// Bytes kept between pushes: look-behind for the next candidate plus

@@ -48,13 +48,19 @@ pub(crate) type Info = Option<Arc<caldicott_core::Layer>>;
 struct LayerSink<'s> {
     layer: &'s Info,
     inner: &'s mut dyn Sink,
+    /// Added to the stream's offsets to give layer offsets.
+    shift: u64,
 }
 
 impl Sink for LayerSink<'_> {
-    fn finding(&mut self, finding: Finding) -> bool {
+    fn finding(&mut self, mut finding: Finding) -> bool {
         let finding = match self.layer {
-            Some(layer) => finding.in_layer(Arc::clone(layer), 0),
-            None => finding,
+            Some(layer) => finding.in_layer(Arc::clone(layer), self.shift),
+            None => {
+                finding.start += self.shift;
+                finding.end += self.shift;
+                finding
+            }
         };
         self.inner.finding(finding)
     }
@@ -135,7 +141,9 @@ enum State {
     /// Holding the first bytes to recognise the format.
     Sniff(Vec<u8>),
     /// Scanned as text.
-    Text { stream: Box<Stream>, embedded: Box<Embedded> },
+    /// Scanned as text; `shift` is the layer offset of the stream's first
+    /// byte (0, or where a decoder that gave up left off).
+    Text { stream: Box<Stream>, embedded: Box<Embedded>, shift: u64 },
     /// Handed to a decoder; its output is the child layer (or, for a
     /// container, a child layer per part).
     Decode { decoder: Box<dyn Decoder>, kids: Box<Kids> },
@@ -153,8 +161,10 @@ struct Kids {
     encoded: u64,
     decoded: u64,
     /// Parts started (containers).
-    #[allow(dead_code)] // read by the container decoders being added
     parts: usize,
+    /// The bytes of the current DECODE_STEP-aligned block fed so far, to
+    /// be scanned as text if the decoder gives up in it.
+    block: Vec<u8>,
 }
 
 /// The [`Output`] of a layer's decoder: the child layers, with the
@@ -268,6 +278,7 @@ impl Output for KidsOut<'_, '_, '_> {
             child.state = State::Text {
                 stream: Box::new(self.ctx.engine.stream()),
                 embedded: Box::default(),
+                shift: 0,
             };
         }
         self.kids.child = Some(Box::new(child));
@@ -345,9 +356,12 @@ impl Layer {
         }
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sniff(_) | State::Done => {}
-            State::Text { mut stream, mut embedded } => {
-                let mut sink =
-                    LayerSink { layer: &self.info, inner: &mut *ctx.sink };
+            State::Text { mut stream, mut embedded, shift } => {
+                let mut sink = LayerSink {
+                    layer: &self.info,
+                    inner: &mut *ctx.sink,
+                    shift,
+                };
                 if !ctx.stopped && stream.finish(&mut sink).is_err() {
                     ctx.stopped = true;
                 }
@@ -395,6 +409,7 @@ impl Layer {
                         encoded: 0,
                         decoded: 0,
                         parts: 0,
+                        block: Vec::new(),
                     }),
                 };
                 return;
@@ -414,6 +429,7 @@ impl Layer {
         self.state = State::Text {
             stream: Box::new(ctx.engine.stream()),
             embedded: Box::default(),
+            shift: 0,
         };
     }
 
@@ -424,11 +440,17 @@ impl Layer {
         }
         let start = self.pos;
         self.pos += bytes.len() as u64;
+        // Where a decoder gave up: the layer offset of the step-block it
+        // failed in, and the bytes from there on.
+        let mut fallback: Option<(u64, Vec<u8>)> = None;
         let result = match &mut self.state {
             State::Sniff(_) | State::Done => Ok(()),
-            State::Text { stream, embedded } => {
-                let mut sink =
-                    LayerSink { layer: &self.info, inner: &mut *ctx.sink };
+            State::Text { stream, embedded, shift } => {
+                let mut sink = LayerSink {
+                    layer: &self.info,
+                    inner: &mut *ctx.sink,
+                    shift: *shift,
+                };
                 if stream.push(bytes, &mut sink).is_err() {
                     ctx.stopped = true;
                     return;
@@ -441,12 +463,27 @@ impl Layer {
                 Ok(())
             }
             State::Decode { decoder, kids } => {
-                // Count encoded bytes as they are consumed, so the
-                // expansion ratio compares like with like however large
-                // the push.
+                // Steps end at multiples of DECODE_STEP in the layer, so
+                // that where a decoder gives up does not depend on how the
+                // input was pushed; the bytes of the current step-block are
+                // kept (at most DECODE_STEP) to be scanned as text if it
+                // does. Encoded bytes are counted as they are consumed, so
+                // the expansion ratio compares like with like.
                 let mut result = Ok(());
-                for step in bytes.chunks(DECODE_STEP) {
-                    kids.encoded += step.len() as u64;
+                let mut i = 0;
+                while i < bytes.len() {
+                    let off = start + i as u64;
+                    let step_len = DECODE_STEP as u64;
+                    let boundary = (off / step_len + 1) * step_len;
+                    let n = usize::try_from(boundary - off)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len() - i);
+                    if off % step_len == 0 {
+                        kids.block.clear();
+                    }
+                    let step = &bytes[i..i + n];
+                    kids.block.extend_from_slice(step);
+                    kids.encoded += n as u64;
                     let mut out = KidsOut {
                         kids,
                         info: &self.info,
@@ -454,16 +491,22 @@ impl Layer {
                         ctx,
                     };
                     result = decoder.push(step, &mut out);
+                    i += n;
                     if result.is_err() {
+                        let block_start = off - off % step_len;
+                        let mut rest = std::mem::take(&mut kids.block);
+                        rest.extend_from_slice(&bytes[i..]);
+                        fallback = Some((block_start, rest));
                         break;
                     }
                 }
                 result
             }
         };
+        let (failed_at, rest) = fallback.unwrap_or((self.pos, Vec::new()));
         match result {
             Ok(()) => {}
-            Err(DecodeError::Stopped) => self.stop(ctx),
+            Err(DecodeError::Stopped) => self.stop(ctx, failed_at, &rest),
             Err(DecodeError::Malformed(why)) => {
                 let name = match &self.state {
                     State::Decode { kids, .. } => kids.name,
@@ -476,14 +519,18 @@ impl Layer {
                     "malformed",
                     format!("{label}: {why}; what was decoded before it was scanned"),
                 );
-                self.stop(ctx);
+                self.stop(ctx, failed_at, &rest);
             }
         }
     }
 
     /// Ends a decoding layer early: what its child already has is
-    /// finished and reported; the rest of this layer is ignored.
-    fn stop(&mut self, ctx: &mut Ctx<'_>) {
+    /// finished and reported, and the rest of this layer, from layer offset
+    /// `at` (the start of the step-block the decoder gave up in; `rest` is
+    /// its bytes from there), is scanned as text: nothing that plain-text scanning would find is lost
+    /// because a decoder stopped (an HTTP stream past the limit on parts,
+    /// a gzip member followed by text).
+    fn stop(&mut self, ctx: &mut Ctx<'_>, at: u64, rest: &[u8]) {
         if let State::Decode { mut kids, .. } =
             std::mem::replace(&mut self.state, State::Done)
         {
@@ -491,6 +538,18 @@ impl Layer {
                 child.finish(ctx);
             }
         }
+        if ctx.stopped {
+            return;
+        }
+        // The rest starts mid-document: no structure (its first line is no
+        // CSV header).
+        self.state = State::Text {
+            stream: Box::new(ctx.engine.stream_without_structure()),
+            embedded: Box::default(),
+            shift: at,
+        };
+        self.pos = at;
+        self.feed(rest, ctx);
     }
 }
 

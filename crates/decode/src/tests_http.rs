@@ -328,7 +328,21 @@ fn a_chunk_size_past_64_bits_is_malformed() {
                 1a\r\nNHS number 943 476 5919 ok\r\n\
                 ffffffffffffffffff\r\nmore";
     let got = scan(msg);
-    assert_eq!(nhs(&got.findings).len(), 2, "{:?}", plain(&got.findings));
+    // The two numbers in the http layer, then the rest of the layer from
+    // the start of the 4 KiB step-block the decoder gave up in scanned as
+    // text (the whole message here), so both are there once more, outside
+    // any layer. Nothing is lost; a little may be seen twice.
+    assert_eq!(
+        nhs(&got.findings),
+        [
+            (28, 38, "http".to_string()),
+            (11, 23, "http".to_string()),
+            (28, 38, String::new()),
+            (85, 97, String::new())
+        ],
+        "{:?}",
+        plain(&got.findings)
+    );
     let n = notices(&got);
     assert_eq!(n.len(), 1, "{n:?}");
     assert_eq!(n[0].0, "malformed");

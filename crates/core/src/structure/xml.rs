@@ -531,6 +531,11 @@ struct Doc {
     value: Option<(Purpose, Collect)>,
     /// An element's text being collected as a person's name.
     text: Option<TextCollect>,
+    /// The input has shown itself to be XML (an `xmlns` attribute): from
+    /// here on it being malformed is reported. Before, a failure (an HTML
+    /// page's `<!doctype html>`, a `<` in prose) is "not XML", dormant
+    /// without a notice: a notice can make a fail-closed policy block.
+    confirmed: bool,
 }
 
 impl Doc {
@@ -548,6 +553,7 @@ impl Doc {
             attr_role: NameRole::Field(FieldRole::None),
             value: None,
             text: None,
+            confirmed: false,
         }
     }
 
@@ -912,6 +918,10 @@ impl Doc {
 
     /// An attribute's name has been read.
     fn attr_named(&mut self) {
+        let shown = self.attr.len.min(MAX_XML_NAME_LEN);
+        if self.attr.bytes[..shown].starts_with(b"xmlns") {
+            self.confirmed = true;
+        }
         let local = self.attr.local();
         self.attr_kind = AttrKind::of(local);
         self.attr_role =
@@ -1325,12 +1335,14 @@ impl Tracker for XmlTracker {
                     doc.last_significant = end;
                 }
                 if let Err(why) = doc.run(bytes, at, out) {
-                    out.notices.push(Notice::new(
-                        why.offset,
-                        SOURCE,
-                        why.limit,
-                        why.message,
-                    ));
+                    if doc.confirmed || why.limit != "malformed" {
+                        out.notices.push(Notice::new(
+                            why.offset,
+                            SOURCE,
+                            why.limit,
+                            why.message,
+                        ));
+                    }
                     let open = doc.known_records();
                     self.state = if open.is_empty() {
                         State::Dormant
@@ -1356,16 +1368,18 @@ impl Tracker for XmlTracker {
     fn finish(&mut self, end: u64, out: &mut Output) {
         match std::mem::replace(&mut self.state, State::Dormant) {
             State::Following(doc) if !doc.complete() => {
-                out.notices.push(Notice::new(
-                    end,
-                    SOURCE,
-                    "malformed",
-                    format!(
-                        "the input ended inside the XML document, {} \
+                if doc.confirmed {
+                    out.notices.push(Notice::new(
+                        end,
+                        SOURCE,
+                        "malformed",
+                        format!(
+                            "the input ended inside the XML document, {} \
                          elements open",
-                        doc.stack.len()
-                    ),
-                ));
+                            doc.stack.len()
+                        ),
+                    ));
+                }
                 let open = Abandoned {
                     pos: end,
                     last_significant: doc.last_significant,
@@ -1776,7 +1790,8 @@ mod tests {
                 let mut t = XmlTracker::default();
                 t.advance(prefix, 0, len as u64, &mut Output::default());
                 if let State::Following(d) = &t.state {
-                    assert_eq!(d.complete(), notices.is_empty(), "{len}");
+                    let reported = d.confirmed && !d.complete();
+                    assert_eq!(reported, !notices.is_empty(), "{len}");
                 }
             }
         }
@@ -1809,16 +1824,13 @@ mod tests {
         // Each malformed input and the offset of its notice: the byte
         // that breaks the syntax, or the `<` of an end tag that does not
         // match.
-        let cases: [(&str, u64); 9] = [
-            ("<a><b></a>", 6),
-            ("<a></a></b>", 7),
-            ("< a>", 1),
-            ("<a b></a>", 4),
-            ("<a b=c></a>", 5),
-            ("<a/ ></a>", 3),
-            ("<!x>", 2),
-            ("<a x='1'\"></a>", 8),
-            ("<1>", 1),
+        let cases: [(&str, u64); 6] = [
+            ("<a xmlns='u'><b></a>", 16),
+            ("<a xmlns='u'></a></b>", 17),
+            ("<a xmlns='u' b></a>", 14),
+            ("<a xmlns='u' b=c></a>", 15),
+            ("<a xmlns='u'/ ></a>", 13),
+            ("<a xmlns='u' x='1'\"></a>", 18),
         ];
         for (hay, offset) in cases {
             let (findings, notices, roles) = consistent(hay.as_bytes());
@@ -1828,8 +1840,17 @@ mod tests {
             assert_eq!(notices[0].offset, offset, "{hay}");
             assert!(roles.iter().all(|(_, r)| *r == FieldRole::None));
         }
+        // Before an `xmlns` the input has not shown itself to be XML (an
+        // HTML page, a `<` in prose): "not XML", no notice.
+        for hay in
+            ["<a><b></a>", "< a>", "<!x>", "<1>", "<!doctype html><p>x</p>"]
+        {
+            let (findings, notices, _) = consistent(hay.as_bytes());
+            assert!(findings.is_empty(), "{hay}");
+            assert!(notices.is_empty(), "{hay}");
+        }
         // A broken Patient is still reported, to the end of the input.
-        let hay = "<Patient><name></Patient> x ";
+        let hay = "<Patient xmlns=\"http://hl7.org/fhir\"><name></Patient> x ";
         let (findings, notices, _) = consistent(hay.as_bytes());
         assert_eq!(notices.len(), 1);
         assert_eq!(
@@ -1903,10 +1924,10 @@ mod tests {
         assert!(notices.is_empty());
         assert_eq!(role_at(&hay, "9434765919"), FieldRole::None);
         let other = format!("{long}x");
-        let hay = format!("<{long}x></{long}y>");
+        let hay = format!("<{long}x xmlns='u'></{long}y>");
         let (_, notices, _) = consistent(hay.as_bytes());
         assert_eq!(notices.len(), 1, "{other}");
-        let hay = format!("<{long}></{long}{long}>");
+        let hay = format!("<{long} xmlns='u'></{long}{long}>");
         let (_, notices, _) = consistent(hay.as_bytes());
         assert_eq!(notices.len(), 1);
     }
