@@ -82,9 +82,11 @@ fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
 }
 
-/// Whether `b` may be part of a base64 run: in the alphabet, or a line
-/// break (a run may cross one). A table: this runs on every skipped
-/// stretch of plain text.
+/// Whether `b` may start or extend a base64 run before it is long enough
+/// to decode: the alphabet only (a run crosses a line break only once it
+/// is being decoded: MIME and PEM lines are 76 and 64 characters, longer
+/// than MIN_BASE64_RUN). A table: this runs on every skipped stretch of
+/// plain text.
 fn may_be_in_run(b: u8) -> bool {
     MAY_BE_IN_RUN[usize::from(b)]
 }
@@ -96,7 +98,7 @@ static MAY_BE_IN_RUN: [bool; 256] = {
     while b < 256 {
         let c = b as u8;
         t[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=' | b'\r' | b'\n');
+            || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=');
         b += 1;
     }
     t
@@ -555,8 +557,9 @@ impl Layer {
 
 /// Follows runs of base64 characters in a text layer; a run of at least
 /// [`MIN_BASE64_RUN`] characters is decoded as a child layer while it
-/// lasts. A line break inside a run continues it (MIME wraps base64 at 76
-/// characters) when the next line goes on with base64.
+/// lasts. Once a run is being decoded, a line break continues it (MIME
+/// wraps base64 at 76 characters, PEM at 64) when the next line goes on
+/// with base64; a shorter run ends at a line break.
 #[derive(Default)]
 pub(crate) struct Embedded {
     /// Layer offset where the current run starts.
@@ -598,8 +601,7 @@ impl Embedded {
                 // Between runs: a run long enough to decode that starts in
                 // `i..=probe` must cover `probe`, so when `probe` cannot be
                 // in a run the whole stretch is skipped. Text is scanned
-                // about one byte in MIN_BASE64_RUN. Line breaks count as
-                // possible run bytes here (a run may cross one).
+                // about one byte in MIN_BASE64_RUN.
                 let probe = i + MIN_BASE64_RUN - 1;
                 if let Some(&p) = bytes.get(probe) {
                     if !may_be_in_run(p) {
@@ -666,7 +668,7 @@ impl Embedded {
                         self.end_run(info, ctx);
                     }
                 }
-            } else if self.run_len > 0 && self.line_break_continues(b) {
+            } else if self.active.is_some() && self.line_break_continues(b) {
                 // A wrapped line: the run goes on if base64 follows.
                 self.in_break += 1;
             } else if self.run_len > 0 {

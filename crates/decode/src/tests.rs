@@ -120,11 +120,11 @@ fn base64_blobs_in_text_json_and_mime_lines() {
         plain(&got.findings),
         vec![("nhs_number".into(), 11, 23, "base64".into(), 10)]
     );
-    // MIME wraps at 76; here at 20, CRLF.
+    // MIME wraps at 76 (PEM at 64); here at 64, CRLF.
     let long = b64(&[LETTER, LETTER].concat());
     let wrapped: Vec<String> = long
         .as_bytes()
-        .chunks(20)
+        .chunks(64)
         .map(|c| String::from_utf8_lossy(c).into())
         .collect();
     let mime = format!(
