@@ -1325,7 +1325,7 @@ impl Tracker for XmlTracker {
                     doc.last_significant = end;
                 }
                 if let Err(why) = doc.run(bytes, at, out) {
-                    out.notices.push(Notice::new(
+                    out.notice(Notice::new(
                         why.offset,
                         SOURCE,
                         why.limit,
@@ -1356,7 +1356,7 @@ impl Tracker for XmlTracker {
     fn finish(&mut self, end: u64, out: &mut Output) {
         match std::mem::replace(&mut self.state, State::Dormant) {
             State::Following(doc) if !doc.complete() => {
-                out.notices.push(Notice::new(
+                out.notice(Notice::new(
                     end,
                     SOURCE,
                     "malformed",
@@ -1388,6 +1388,10 @@ impl Tracker for XmlTracker {
 
     fn is_dormant(&self) -> bool {
         matches!(self.state, State::Dormant)
+    }
+
+    fn stop_following(&mut self) {
+        self.state = State::Dormant;
     }
 }
 
