@@ -12,6 +12,12 @@ caldicott-testkit's loader does, and writes:
                              and chunking; format: StreamInput::decode in
                              tests/integration/fuzz_regressions.rs), cycling
                              through the HEADERS below
+  scan_slice/doc-<name>   each hand-written document of DOCS below (CSV,
+                          HL7 v2, FHIR JSON and XML, CDA, DICOM, JSON
+                          Lines, plain text with companion identifiers)
+  stream_vs_slice/doc-<name>-<j>
+                          each document behind three headers: one push,
+                          byte by byte, and one more from HEADERS
   validators/<case>-<i>      each marked span and each other number-like
                              token of the haystack (mode byte 0: text)
   validators/formed-*        a few numbers in the "formed" mode (byte 1)
@@ -168,6 +174,193 @@ FORMED = {
 }
 
 
+# Hand-written structured documents and plain text with companions, so the
+# trackers (crates/core/src/structure/) and the companion detectors start
+# from every format they follow. Synthetic NHS numbers (9434765919,
+# 9990000018, 9990000026) and numbers printed by
+#   cargo run -p caldicott-testkit --bin gen-ids -- nhs 5 1
+#   (6699684728 7237345273 7913008261 6333077658 6332794100)
+#   cargo run -p caldicott-testkit --bin gen-ids -- hc 2 1   (3653249260)
+#   cargo run -p caldicott-testkit --bin gen-ids -- chi 2 1  (3009564449)
+# only; names, dates and addresses are made up.
+
+
+def dicom_element(tag, vr, value, big=False, implicit=False):
+    """One data element; `vr` None for items and delimiters."""
+    group, elem = tag >> 16, tag & 0xFFFF
+    e = ">" if big else "<"
+    head = struct.pack(e + "HH", group, elem)
+    if len(value) % 2:
+        value += b"\0" if vr == b"UI" else b" "
+    n = len(value)
+    if vr is None or implicit:
+        return head + struct.pack(e + "I", n) + value
+    if vr in (b"OB", b"OW", b"SQ", b"UN", b"UT", b"UC", b"UR"):
+        return head + vr + b"\0\0" + struct.pack(e + "I", n) + value
+    return head + vr + struct.pack(e + "H", n) + value
+
+
+def dicom_undefined(tag, vr, big=False):
+    """The header of a sequence or item of undefined length."""
+    group, elem = tag >> 16, tag & 0xFFFF
+    e = ">" if big else "<"
+    head = struct.pack(e + "HH", group, elem)
+    if vr is None:
+        return head + b"\xff\xff\xff\xff"
+    return head + vr + b"\0\0\xff\xff\xff\xff"
+
+
+def dicom_file(syntax, dataset):
+    """A Part 10 file: 128 zero bytes, DICM, the meta group (explicit VR
+    little endian, with the transfer syntax), then `dataset`."""
+    meta = dicom_element(0x00020001, b"OB", b"\0\1")
+    meta += dicom_element(0x00020002, b"UI", b"1.2.840.10008.5.1.4.1.1.7")
+    meta += dicom_element(0x00020010, b"UI", syntax)
+    meta += dicom_element(0x00020013, b"SH", b"CALDICOTT")
+    group_len = dicom_element(0x00020000, b"UL", struct.pack("<I", len(meta)))
+    return b"\0" * 128 + b"DICM" + group_len + meta + dataset
+
+
+def dicom_dataset(big=False, implicit=False):
+    el = lambda tag, vr, v: dicom_element(tag, vr, v, big, implicit)
+    d = el(0x00080018, b"UI", b"1.2.826.0.1.3680043.2.1")
+    d += el(0x00080020, b"DA", b"20240315")
+    d += el(0x00080050, b"SH", b"7237345273")  # AccessionNumber: demoted
+    d += el(0x00100010, b"PN", b"DOE^JANE^A^^")
+    d += el(0x00100020, b"LO", b"9434765919")
+    d += el(0x00100030, b"DA", b"19700201")
+    d += el(0x00101040, b"LO", b"1 MILL LANE LEEDS LS1 4AP")
+    d += el(0x00200010, b"SH", b"6699684728")  # StudyID: demoted
+    return d
+
+
+def dicom_sequence():
+    """Explicit VR LE with OtherPatientIDsSequence (undefined length) and
+    encapsulated pixel data."""
+    d = dicom_dataset()
+    d += dicom_undefined(0x00101002, b"SQ")
+    d += dicom_undefined(0xFFFEE000, None)
+    d += dicom_element(0x00100020, b"LO", b"9990000018")
+    d += dicom_element(0xFFFEE00D, None, b"")
+    d += dicom_element(0xFFFEE0DD, None, b"")
+    d += dicom_undefined(0x7FE00010, b"OB")
+    d += dicom_element(0xFFFEE000, None, b"")
+    d += dicom_element(0xFFFEE000, None, b"\x01\x02\x03\x04")
+    d += dicom_element(0xFFFEE0DD, None, b"")
+    return d
+
+
+HL7_MSH = "MSH|^~\\&|PAS|RX1|TIE|RX1|20240315093000||ADT^A01|{ctl}|P|2.4"
+
+DOCS = {
+    "csv-headers": "nhs_number,order_id,dob,postcode,surname\n"
+    "9434765919,6414882151,01/02/1970,LS1 4AP,Smith\n"
+    "999 000 0018,7237345273,1980-03-22,M1 1AE,O'Brien\n"
+    ",,,,\n",
+    "csv-quoted-crlf": '"NHS Number","Order ID","Date of Birth","Post Code",'
+    '"Surname","Forename"\r\n"9990000026","6414882151","22/03/1930",'
+    '"SW1A 1AA","Doe, Jr","Jane"\r\n"6699684728","","","","Roe","Rick"\r\n',
+    "tsv-chi-hc": "CHI\tHCN\tsurname\tcreated\n3009564449\t3653249260\tBrown"
+    "\t1704067200\n",
+    "hl7-adt-a01": "\r".join([
+        HL7_MSH.format(ctl="6333077658"),
+        "EVN|A01|20240315093000",
+        "PID|1||9434765919^^^NHS^NH~K123456^^^RX1^MR||DOE^JANE^ANN^^MRS||"
+        "19700201|F|||1 MILL LANE^^LEEDS^^LS1 4AP^GBR||",
+        "PV1|1|I|WARD 7^BED 2^RX1||||C1234^JONES^MARY|||MED|||||||||"
+        "6332794100",
+        "OBX|1|CE|22298006^Myocardial infarction^SCT||E11.9^Diabetes^I10",
+    ]) + "\r",
+    "hl7-mllp-two": "\x0b" + "\n".join([
+        HL7_MSH.format(ctl="MSG0001"),
+        "PID|1||9990000018^^^NHS^NH||SMITH^JOHN||19800101|M|||^^^^M1 1AE",
+    ]) + "\n\x1c\r\x0b" + "\r\n".join([
+        HL7_MSH.format(ctl="MSG0002"),
+        "PID|1||3009564449^^^CHI^CHI||ROE^ANN||19750315|F",
+    ]) + "\r\n\x1c\r",
+    "fhir-json-patient": """{
+  "resourceType": "Patient",
+  "identifier": [
+    { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919" },
+    { "system": "https://example.org/mrn", "value": "7913008261" }
+  ],
+  "name": [ { "use": "official", "family": "Doe", "given": [ "Jane", "Ann" ] } ],
+  "birthDate": "1970-02-01",
+  "address": [ { "line": [ "1 Mill Lane" ], "postalCode": "LS1 4AP" } ]
+}""",
+    "fhir-json-bundle": """{"resourceType":"Bundle","type":"collection","entry":[
+{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","identifier":[
+{"value":"9990000026","system":"https://fhir.nhs.uk/Id/nhs-number"}],
+"name":[{"family":"Roe","given":["Rick"]}],"birthDate":"1930-03-22"}},
+{"resource":{"resourceType":"Patient","identifier":[{"system":
+"https://fhir.nhs.scot/Id/chi","value":"3009564449"}],"name":[{"text":
+"Ann Brown"}],"address":[{"postalCode":"EH1 1YZ"}]}},
+{"resource":{"resourceType":"Condition","code":{"coding":[{"system":
+"http://snomed.info/sct","code":"22298006"},{"system":
+"http://hl7.org/fhir/sid/icd-10","code":"E11.9"}]}}},
+{"resource":{"resourceType":"Observation","id":"6699684728"}}]}""",
+    "fhir-xml-patient": """<?xml version="1.0" encoding="UTF-8"?>
+<Patient xmlns="http://hl7.org/fhir">
+  <identifier>
+    <system value="https://fhir.nhs.uk/Id/nhs-number"/>
+    <value value="9434765919"/>
+  </identifier>
+  <name><family value="Doe"/><given value="Jane"/></name>
+  <birthDate value="1970-02-01"/>
+  <address><postalCode value="LS1 4AP"/></address>
+</Patient>
+""",
+    "fhir-xml-bundle": """<Bundle xmlns="http://hl7.org/fhir"><entry><resource>
+<Patient><identifier><value value="9990000018"/><system
+value="https://fhir.nhs.uk/Id/nhs-number"/></identifier><name><family
+value="Smith"/></name></Patient></resource></entry><entry><resource>
+<Encounter><identifier><value value="7237345273"/></identifier></Encounter>
+</resource></entry></Bundle>""",
+    "cda": """<?xml version="1.0"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <id root="A4C7D8E2-1B3F-4E5A-9C6D-7E8F9A0B1C2D"/>
+  <recordTarget><patientRole>
+    <id root="2.16.840.1.113883.2.1.4.1" extension="9434765919"/>
+    <id root="2.16.840.1.113883.2.1.3.2.4.18.23" extension="6699684728"/>
+    <addr><postalCode>LS1 4AP</postalCode></addr>
+    <patient>
+      <name><given>Jane</given><family>Doe</family></name>
+      <birthTime value="19700201"/>
+    </patient>
+  </patientRole></recordTarget>
+  <component><section><text>ICD-10 E11.9; SNOMED CT 22298006;
+  <![CDATA[NHS no 999 000 0026]]><!-- 943 476 5919 --></text></section>
+  </component>
+</ClinicalDocument>
+""",
+    "dicom-explicit-le": dicom_file(b"1.2.840.10008.1.2.1", dicom_dataset()),
+    "dicom-implicit-le": dicom_file(
+        b"1.2.840.10008.1.2", dicom_dataset(implicit=True)
+    ),
+    "dicom-explicit-be": dicom_file(
+        b"1.2.840.10008.1.2.2", dicom_dataset(big=True)
+    ),
+    "dicom-sequence": dicom_file(b"1.2.840.10008.1.2.1", dicom_sequence()),
+    "jsonl-log": "\n".join([
+        '{"ts":"2024-03-15T09:30:00Z","level":"info","msg":"lookup",'
+        '"nhs_number":"9434765919","order":6414882151}',
+        '{"ts":1704067200,"user":"jane.doe@nhs.net","patient":{"dob":'
+        '"01/02/1970","postcode":"LS1 4AP","nino":"AB123456C"}}',
+        '{"msg":"NHS no 999 000 0018 seen; order=6414882151"}',
+    ]) + "\n",
+    "text-companions": "Patient Jane Doe, NHS number 943 476 5919, NINO "
+    "AB123456C (also AB 12 34 56 C), postcode LS1 4AP, DOB 01/02/1970, "
+    "born 22 March 1930, SNOMED CT 22298006, ICD-10 E11.9, email "
+    "jane.doe@nhs.net; order=6414882151; Invoice no. 7237345273; "
+    "meeting ID is 6699684728; ts=1704067200; CHI 3009564449; "
+    "H&C 365 324 9260.\n",
+    "text-companions-crlf": "Referral\r\nName: J. Doe\r\nDOB: 1970-02-01\r\n"
+    "Address: 1 Mill Lane, Leeds LS1 4AP\r\nNI: AB 12 34 56 C\r\n"
+    "Diagnosis: E11.9 (ICD-10), SNOMED 22298006\r\nContact: "
+    "A.Smith@NHS.NET\r\nNHS\u00a0no\u00a0999\u00a0000\u00a00026\r\n",
+}
+
+
 def main():
     for target in ("scan_slice", "stream_vs_slice", "validators", "config"):
         d = CORPUS / target
@@ -189,11 +382,20 @@ def main():
             for i, tok in enumerate(dict.fromkeys(tokens)):
                 (CORPUS / "validators" / f"{name}-{i}").write_bytes(b"\0" + tok)
             n += 1
+    for i, (name, doc) in enumerate(DOCS.items()):
+        data = doc.encode("utf-8") if isinstance(doc, str) else doc
+        (CORPUS / "scan_slice" / f"doc-{name}").write_bytes(data)
+        # Each document one-shot, byte by byte, and at one more chunking.
+        extra = HEADERS[2 + i % (len(HEADERS) - 2)]
+        for j, header in enumerate([HEADERS[0], HEADERS[1], extra]):
+            path = CORPUS / "stream_vs_slice" / f"doc-{name}-{j}"
+            path.write_bytes(header + data)
+        n += 1
     for name, data in FORMED.items():
         (CORPUS / "validators" / name).write_bytes(data)
     for name, text in CONFIGS.items():
         (CORPUS / "config" / name).write_text(text, encoding="utf-8")
-    print(f"{n} table cases -> {CORPUS}")
+    print(f"{n} table cases and documents -> {CORPUS}")
 
 
 if __name__ == "__main__":

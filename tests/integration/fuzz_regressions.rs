@@ -19,11 +19,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use caldicott_core::detector::{icd10, nino, postcode, snomed_ct};
 use caldicott_core::{
     chi_number, hc_number, nhs_number, Confidence, Config, Engine, Finding,
-    FnSink, Kind, Policy, Report, Sink, Stream, StreamError, Thresholds,
-    Verdict, MAX_CONTEXT_WINDOW, MAX_DISTINCT_TRACKED, MAX_EXTRA_KEYWORDS,
-    MAX_KEYWORD_LEN, MAX_STREAM_BUFFER,
+    FnSink, Kind, Notice, Policy, RecordFormat, Report, Sink, Stream,
+    StreamError, Thresholds, Verdict, MAX_CONTEXT_WINDOW,
+    MAX_DISTINCT_TRACKED, MAX_EXTRA_KEYWORDS, MAX_KEYWORD_LEN,
+    MAX_STREAM_BUFFER,
 };
 
 /// Inputs longer than this are rejected by the fuzz targets
@@ -74,8 +76,57 @@ fn escape_bytes(bytes: &[u8]) -> String {
 /// A finding's fields, its value included, for comparisons whose failure
 /// message must say which finding differs. Only ever printed by a failing
 /// fuzz check, whose input is arbitrary bytes, never patient data.
-fn plain(f: &Finding) -> (Kind, u64, u64, Confidence, bool, String) {
-    (f.kind, f.start, f.end, f.confidence, f.synthetic, f.value().to_string())
+type Plain = (Kind, u64, u64, Confidence, bool, Option<RecordFormat>, String);
+
+/// See [`Plain`].
+fn plain(f: &Finding) -> Plain {
+    let value = f.value().to_string();
+    (f.kind, f.start, f.end, f.confidence, f.synthetic, f.format, value)
+}
+
+/// What a scan hands its sink: a finding or a notice, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Event {
+    Finding(Plain),
+    Notice(Notice),
+}
+
+/// A sink that keeps findings and notices in the order they come (and
+/// the findings themselves, for the finding checks).
+#[derive(Default)]
+struct Events {
+    events: Vec<Event>,
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    /// Stop after this many events (0: never).
+    stop_after: usize,
+}
+
+impl Events {
+    fn go_on(&self) -> bool {
+        self.stop_after == 0 || self.events.len() < self.stop_after
+    }
+}
+
+impl Sink for Events {
+    fn finding(&mut self, finding: Finding) -> bool {
+        self.events.push(Event::Finding(plain(&finding)));
+        self.findings.push(finding);
+        self.go_on()
+    }
+
+    fn notice(&mut self, notice: Notice) -> bool {
+        self.events.push(Event::Notice(notice.clone()));
+        self.notices.push(notice);
+        self.go_on()
+    }
+}
+
+/// Scans `hay` one-shot with `engine`, keeping findings and notices.
+fn scan_events(engine: &Engine, hay: &[u8]) -> Events {
+    let mut sink = Events::default();
+    engine.scan_into(hay, &mut sink);
+    sink
 }
 
 // ---------------------------------------------------------------------------
@@ -83,45 +134,250 @@ fn plain(f: &Finding) -> (Kind, u64, u64, Confidence, bool, String) {
 // ---------------------------------------------------------------------------
 
 /// Whether `hay` starts like a document a structure tracker follows (JSON,
-/// XML, HL7 v2, DICOM), so that fields may demote numbers.
+/// XML, HL7 v2 with a message, batch or file header, DICOM), so that
+/// fields may demote numbers.
 fn structured(hay: &[u8]) -> bool {
     let body = hay.trim_ascii_start();
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let body = body.trim_ascii_start();
     matches!(body.first(), Some(b'{' | b'[' | b'<' | 0x0B))
-        || body.starts_with(b"MSH")
+        || [&b"MSH"[..], b"FHS", b"BHS"].iter().any(|h| body.starts_with(h))
         || hay.get(128..132) == Some(b"DICM")
         || hay.contains(&0x0B)
 }
 
-/// The properties of findings other than health identifiers: in bounds,
-/// non-empty, a record has its format and nothing else has one, and no
-/// rendering but [`Finding::value`] shows the value.
-fn check_other_findings(hay: &[u8], findings: &[&Finding]) {
-    for (i, f) in findings.iter().enumerate() {
+/// The properties of findings other than health identifiers, whatever
+/// the configuration:
+///
+/// * in bounds, non-empty, never `synthetic`; a record (and nothing else)
+///   has a format, confidence `high`, its format's name as value and
+///   `<format> record` as masked rendering;
+/// * no rendering but [`Finding::value`] shows the value: the JSON has no
+///   `value` field, and [`Finding::masked`] is the kind's rule (a NINO its
+///   last three characters, a postcode its outward code, an NHSmail
+///   address its domain, everything else `***`), which never equals the
+///   value; the value of a NINO, a postcode, a date, a code or an address
+///   appears in neither `Debug` nor JSON;
+/// * each companion's span re-validates with its detector's public
+///   function, and its value is the span normalised: a NINO
+///   ([`nino::normalise`]), a postcode ([`postcode::is_valid`], the span
+///   itself), a SNOMED CT code (a whole digit run, [`snomed_ct::is_valid`],
+///   not also a health identifier), an ICD-10 code ([`icd10::at`] on the
+///   span alone), an NHSmail address (the span in lower case: a 1–64 byte
+///   local part of `A–Z a–z 0–9 . _ % + -` not starting or ending with `.`,
+///   `@nhs.net`), a date of birth (a real calendar date as `YYYY-MM-DD`,
+///   written from digit to digit with its year in the span); a name is
+///   non-empty, without a space at either end.
+fn check_other_findings(hay: &[u8], findings: &[&Finding], all: &[Finding]) {
+    for (i, &f) in findings.iter().enumerate() {
+        let what = format!("{} {i} at {}..{}", f.kind, f.start, f.end);
         assert!(
             f.start < f.end && f.end <= hay.len() as u64,
-            "{} {i} out of bounds: {}..{} in {} bytes",
-            f.kind,
-            f.start,
-            f.end,
+            "{what}: out of bounds in {} bytes",
             hay.len()
         );
         assert_eq!(
             f.format.is_some(),
             f.kind == Kind::ClinicalRecord,
-            "{} {i}: format {:?}",
-            f.kind,
+            "{what}: format {:?}",
             f.format
         );
+        assert!(!f.synthetic, "{what}: synthetic");
         let json = serde_json::to_value(f).expect("a finding serialises");
-        assert!(
-            json.get("value").is_none(),
-            "{} {i}: JSON has a value",
-            f.kind
-        );
+        assert!(json.get("value").is_none(), "{what}: JSON has a value");
+        let (start, end) = (f.start as usize, f.end as usize);
+        let span = &hay[start..end];
+        let value = f.value();
+        let masked = f.masked();
         if f.kind != Kind::ClinicalRecord {
-            assert_ne!(f.masked(), f.value(), "{} {i}: not masked", f.kind);
+            assert_ne!(masked, value, "{what}: not masked");
+        }
+        let ascii = || {
+            std::str::from_utf8(span)
+                .ok()
+                .filter(|t| t.is_ascii())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{what}: span is not ASCII: {:?}",
+                        escape_bytes(span)
+                    )
+                })
+        };
+        let whole_word = |s: usize, e: usize| {
+            (s == 0 || !hay[s - 1].is_ascii_alphanumeric())
+                && hay.get(e).is_none_or(|b| !b.is_ascii_alphanumeric())
+        };
+        match f.kind {
+            Kind::ClinicalRecord => {
+                let format = f.format.expect("checked above");
+                assert_eq!(value, format.as_str(), "{what}");
+                assert_eq!(masked, format!("{format} record"), "{what}");
+                assert_eq!(f.confidence, Confidence::High, "{what}");
+            }
+            Kind::Nino => {
+                let text = ascii();
+                assert!(nino::is_valid(text), "{what}: {text:?}");
+                let norm = nino::normalise(hay, start, end)
+                    .unwrap_or_else(|| panic!("{what}: {text:?}"));
+                assert_eq!(value.as_bytes(), norm, "{what}: value");
+                assert_eq!(masked, format!("******{}", &value[6..]), "{what}");
+                assert!(whole_word(start, end), "{what}: boundary");
+            }
+            Kind::Postcode => {
+                let text = ascii();
+                assert!(postcode::is_valid(text), "{what}: {text:?}");
+                assert_eq!(value, text, "{what}: value");
+                let outward =
+                    std::str::from_utf8(postcode::outward(span)).unwrap_or("");
+                assert_eq!(masked, format!("{outward} ***"), "{what}");
+                assert!(whole_word(start, end), "{what}: boundary");
+            }
+            Kind::SnomedCt => {
+                let text = ascii();
+                assert!(
+                    text.bytes().all(|b| b.is_ascii_digit())
+                        && snomed_ct::is_valid(span),
+                    "{what}: {text:?}"
+                );
+                assert_eq!(value, text, "{what}: value");
+                assert_eq!(masked, "***", "{what}");
+                assert!(
+                    (start == 0 || !hay[start - 1].is_ascii_digit())
+                        && hay.get(end).is_none_or(|b| !b.is_ascii_digit()),
+                    "{what}: not a whole digit run"
+                );
+                assert!(
+                    !all.iter().any(|g| g.kind.is_health_identifier()
+                        && g.start == f.start),
+                    "{what}: also a health identifier"
+                );
+            }
+            Kind::Icd10 => {
+                let text = ascii();
+                assert_eq!(
+                    icd10::at(span, 0),
+                    Some((0, span.len())),
+                    "{what}: {text:?}"
+                );
+                assert_eq!(value, text, "{what}: value");
+                assert_eq!(masked, "***", "{what}");
+            }
+            Kind::NhsEmail => {
+                let text = ascii();
+                assert_eq!(value, text.to_ascii_lowercase(), "{what}: value");
+                let (local, domain) = value
+                    .rsplit_once('@')
+                    .unwrap_or_else(|| panic!("{what}: no @ in {text:?}"));
+                assert_eq!(domain, "nhs.net", "{what}: {text:?}");
+                assert!(
+                    (1..=64).contains(&local.len())
+                        && local.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b"._%+-".contains(&b)
+                        })
+                        && !local.starts_with('.')
+                        && !local.ends_with('.'),
+                    "{what}: local part of {text:?}"
+                );
+                assert_eq!(masked, "***@nhs.net", "{what}");
+            }
+            Kind::DateOfBirth => {
+                let text = ascii();
+                assert!(
+                    iso_date(value),
+                    "{what}: value {value:?} of {text:?}"
+                );
+                assert!(
+                    span.first().is_some_and(u8::is_ascii_digit)
+                        && span.last().is_some_and(u8::is_ascii_digit),
+                    "{what}: {text:?}"
+                );
+                assert!(
+                    text.contains(&value[..4]),
+                    "{what}: year of {text:?}"
+                );
+                assert_eq!(masked, "***", "{what}");
+            }
+            Kind::PersonName => {
+                // Trackers drop the padding around a name (spaces, and
+                // for DICOM NUL bytes): what is left is not empty.
+                assert!(
+                    !value.is_empty()
+                        && !value.starts_with(' ')
+                        && !value.ends_with(' '),
+                    "{what}: name {value:?}"
+                );
+                assert_eq!(masked, "***", "{what}");
+            }
+            other => panic!("{what}: unexpected kind {other}"),
+        }
+        if !matches!(f.kind, Kind::ClinicalRecord | Kind::PersonName) {
+            let debug = format!("{f:?}");
+            let json = json.to_string();
+            assert!(!debug.contains(value), "{what}: Debug reveals the value");
+            assert!(!json.contains(value), "{what}: JSON reveals the value");
+        }
+    }
+}
+
+/// Whether `v` is `YYYY-MM-DD`, a real date of the Gregorian calendar.
+fn iso_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+    else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        _ => 0,
+    };
+    (1..=days).contains(&d)
+}
+
+/// The formats whose trackers give notices.
+const NOTICE_SOURCES: [&str; 5] = ["hl7v2", "json", "xml", "dicom", "csv"];
+
+/// The properties of a scan's notices: each at an offset within the
+/// input, from a known tracker, with a limit name and a message, and no
+/// notice quoting a finding's value (a notice is safe to log).
+pub(crate) fn check_notices(
+    hay: &[u8],
+    notices: &[Notice],
+    findings: &[Finding],
+) {
+    for (i, n) in notices.iter().enumerate() {
+        assert!(
+            n.offset <= hay.len() as u64,
+            "notice {i} ({n}) past the end of {} bytes",
+            hay.len()
+        );
+        assert!(NOTICE_SOURCES.contains(&n.source), "notice {i}: {n}");
+        assert!(
+            !n.limit.is_empty() && !n.message.is_empty(),
+            "notice {i}: {n}"
+        );
+        for f in findings {
+            let v = f.value();
+            if v.len() >= 6
+                && !matches!(f.kind, Kind::ClinicalRecord | Kind::PersonName)
+            {
+                assert!(
+                    !n.message.contains(v),
+                    "notice {i} quotes {}",
+                    f.kind
+                );
+            }
         }
     }
 }
@@ -141,7 +397,7 @@ fn check_other_findings(hay: &[u8], findings: &[&Finding]) {
 pub(crate) fn check_findings(hay: &[u8], all: &[Finding]) {
     let (findings, others): (Vec<&Finding>, Vec<&Finding>) =
         all.iter().partition(|f| f.kind.is_health_identifier());
-    check_other_findings(hay, &others);
+    check_other_findings(hay, &others, all);
     for (i, &f) in findings.iter().enumerate() {
         assert!(
             f.start < f.end && f.end <= hay.len() as u64,
@@ -276,14 +532,18 @@ fn written_form(text: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 
 /// Target `scan_slice`: scans `hay` with the default engine, checks
-/// [`check_findings`], and checks that a sink stopping after the middle
-/// finding receives exactly the findings up to it.
+/// [`check_findings`] and [`check_notices`], and checks that a sink
+/// stopping after the middle finding receives exactly the findings up to
+/// it, and one stopping after the middle event (finding or notice)
+/// exactly the events up to it.
 ///
 /// Input format: the bytes are the haystack.
 pub(crate) fn check_scan_slice(hay: &[u8]) {
     let engine = default_engine();
-    let findings = engine.scan(hay);
+    let Events { events, findings, notices, .. } = scan_events(engine, hay);
     check_findings(hay, &findings);
+    check_notices(hay, &notices, &findings);
+    assert_eq!(engine.scan(hay), findings, "scan vs scan_into");
 
     if !findings.is_empty() {
         let k = findings.len().div_ceil(2);
@@ -296,6 +556,12 @@ pub(crate) fn check_scan_slice(hay: &[u8]) {
             }),
         );
         assert_eq!(got, findings[..k], "sink stopping after {k}");
+    }
+    if !events.is_empty() {
+        let k = events.len().div_ceil(2);
+        let mut sink = Events { stop_after: k, ..Events::default() };
+        engine.scan_into(hay, &mut sink);
+        assert_eq!(sink.events, events[..k], "sink stopping after event {k}");
     }
 }
 
@@ -503,15 +769,25 @@ fn push_chunks<S: Sink>(
     Ok(())
 }
 
+/// Whether findings of `kind` are made by a structure tracker when their
+/// field or record ends (names, records), so that they may come later than
+/// `max_delay` after their own end (see [`Stream`], contract item 2).
+fn from_structure(kind: Kind) -> bool {
+    matches!(kind, Kind::PersonName | Kind::ClinicalRecord)
+}
+
 /// Target `stream_vs_slice`: for the decoded configuration,
 ///
 /// * the engine builds (the configuration is within every limit);
-/// * the one-shot scan has the [`check_findings`] properties and equals the
-///   scan with every kind, `low` and synthetic numbers enabled, filtered by
-///   the configuration (filtering never changes other findings);
-/// * a stream pushed the chunking gives the same findings in the same
-///   order, and after every push: its position is the bytes pushed, what it
-///   delivered is a prefix of the one-shot findings, every finding ending
+/// * the one-shot scan has the [`check_findings`] and [`check_notices`]
+///   properties, and its findings equal the scan with every kind, `low`
+///   and synthetic numbers enabled, filtered by the configuration
+///   (filtering never changes other findings), with the same notices;
+/// * a stream pushed the chunking gives the same findings and notices, in
+///   the same order (interleaved the same way), and after every push: its
+///   position is the bytes pushed, what it delivered is a prefix of the
+///   one-shot events, nothing delivered ends (or, for a notice, happens)
+///   past the position, every finding but a name or a record ending
 ///   `max_delay` bytes before the position is delivered, and it buffers at
 ///   most `max_buffered` (≤ `MAX_STREAM_BUFFER`) bytes;
 /// * after `finish`, `push` and `finish` return `Finished`;
@@ -521,39 +797,58 @@ pub(crate) fn check_stream_vs_slice(input: &StreamInput) {
     let config = &input.config;
     let hay = &input.hay[..];
     let engine = engine_for(config);
-    let oneshot = engine.scan(hay);
-    check_findings(hay, &oneshot);
+    let whole = scan_events(&engine, hay);
+    let oneshot = &whole.findings;
+    check_findings(hay, oneshot);
+    check_notices(hay, &whole.notices, oneshot);
 
-    // Filtering is a pure filter.
-    let everything = engine_for(&Config {
-        kinds: Kind::ALL.to_vec(),
-        min_confidence: Confidence::Low,
-        report_synthetic: true,
-        ..config.clone()
-    })
-    .scan(hay);
-    let filtered: Vec<Finding> = everything
-        .into_iter()
+    // Filtering is a pure filter, and never changes the notices.
+    let everything = scan_events(
+        &engine_for(&Config {
+            kinds: Kind::ALL.to_vec(),
+            min_confidence: Confidence::Low,
+            report_synthetic: true,
+            ..config.clone()
+        }),
+        hay,
+    );
+    let filtered: Vec<Plain> = everything
+        .findings
+        .iter()
         .filter(|f| {
             config.kinds.contains(&f.kind)
                 && f.confidence >= config.min_confidence
                 && (config.report_synthetic || !f.synthetic)
         })
+        .map(plain)
         .collect();
     assert_eq!(
         oneshot.iter().map(plain).collect::<Vec<_>>(),
-        filtered.iter().map(plain).collect::<Vec<_>>(),
+        filtered,
         "the configured scan is not the unfiltered scan, filtered"
+    );
+    assert_eq!(
+        whole.notices, everything.notices,
+        "the configured scan's notices differ from the unfiltered scan's"
     );
 
     // Stream == one-shot, with the delay, prefix and memory bounds.
     let mut stream = engine.stream();
     let delay = stream.max_delay() as u64;
     assert!(stream.max_buffered() <= MAX_STREAM_BUFFER);
-    let mut out: Vec<Finding> = Vec::new();
-    let (mut checked, mut due) = (0, 0);
+    // due[j]: the earliest position by which findings j.. must all have
+    // been delivered (names and records excepted).
+    let mut due = vec![u64::MAX; oneshot.len() + 1];
+    for j in (0..oneshot.len()).rev() {
+        let f = &oneshot[j];
+        let own =
+            if from_structure(f.kind) { u64::MAX } else { f.end + delay };
+        due[j] = due[j + 1].min(own);
+    }
+    let mut out = Events::default();
+    let mut checked = 0;
     let mut consumed = 0u64;
-    let checks = |stream: &Stream, out: &Vec<Finding>, i, pushed| {
+    let checks = |stream: &Stream, out: &Events, i, pushed| {
         let position = stream.position();
         assert_eq!(position, pushed, "push {i}: position");
         consumed = position;
@@ -564,40 +859,46 @@ pub(crate) fn check_stream_vs_slice(input: &StreamInput) {
             stream.max_buffered()
         );
         assert!(
-            out.len() <= oneshot.len(),
-            "push {i}: more findings than one-shot"
+            out.events.len() <= whole.events.len(),
+            "push {i}: more events than one-shot"
         );
-        while checked < out.len() {
+        while checked < out.events.len() {
             assert_eq!(
-                plain(&out[checked]),
-                plain(&oneshot[checked]),
-                "push {i}: streamed finding {checked} differs from one-shot"
+                out.events[checked], whole.events[checked],
+                "push {i}: streamed event {checked} differs from one-shot"
             );
+            match &out.events[checked] {
+                Event::Finding(f) => assert!(
+                    f.2 <= position,
+                    "push {i}: finding ending at {} delivered at {position}",
+                    f.2
+                ),
+                Event::Notice(n) => assert!(
+                    n.offset <= position,
+                    "push {i}: notice at {} delivered at {position}",
+                    n.offset
+                ),
+            }
             checked += 1;
         }
-        while due < oneshot.len() && oneshot[due].end + delay <= position {
-            due += 1;
-        }
+        let n = out.findings.len();
         assert!(
-            out.len() >= due,
-            "push {i} (position {position}): finding {} ending at {} not \
-             delivered within max_delay {delay}",
-            out.len(),
-            oneshot[out.len()].end
+            due[n] > position,
+            "push {i} (position {position}): a finding from {n} on ({:?}) \
+             not delivered within max_delay {delay}",
+            oneshot.iter().skip(n).find(|f| !from_structure(f.kind)
+                && f.end + delay <= position)
         );
     };
     push_chunks(&mut stream, hay, &input.chunks, &mut out, checks)
         .expect("a collecting sink never stops the stream");
     assert_eq!(consumed, hay.len() as u64, "position after the last push");
     stream.finish(&mut out).expect("finish");
-    assert_eq!(
-        out.iter().map(plain).collect::<Vec<_>>(),
-        oneshot.iter().map(plain).collect::<Vec<_>>(),
-        "stream differs from one-shot"
-    );
+    assert_eq!(out.events, whole.events, "stream differs from one-shot");
+    let before = out.events.len();
     assert_eq!(stream.push(b"1", &mut out), Err(StreamError::Finished));
     assert_eq!(stream.finish(&mut out), Err(StreamError::Finished));
-    assert_eq!(out.len(), oneshot.len(), "a finished stream delivered more");
+    assert_eq!(out.events.len(), before, "a finished stream delivered more");
 
     // A sink that stops.
     let k = input.stop_after;

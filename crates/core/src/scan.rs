@@ -17,7 +17,7 @@ use crate::detector::{classify, separator_at, Class, Digits};
 use crate::engine::{Inner, Sink};
 use crate::finding::{Confidence, Finding, Kind};
 use crate::structure::{
-    label_role, FieldRole, Output, Structure, LABEL_LOOKBEHIND,
+    label_role, Event, FieldRole, Output, Structure, LABEL_LOOKBEHIND,
     STRUCTURE_LOOKAHEAD,
 };
 
@@ -128,18 +128,16 @@ impl ScanState {
         self.drain(engine, sink)
     }
 
-    /// Hands the trackers' findings and notices to `sink`.
+    /// Hands the trackers' findings and notices to `sink`, in the order
+    /// they were made.
     fn drain(&mut self, engine: &Inner, sink: &mut dyn Sink) -> bool {
-        let mut go_on = true;
-        for notice in self.out.notices.drain(..) {
-            go_on = go_on && sink.notice(notice);
-        }
-        for f in self.out.findings.drain(..) {
-            if go_on && engine.wants(f.kind, f.confidence, f.synthetic) {
-                go_on = sink.finding(f);
+        self.out.drain(|event| match event {
+            Event::Notice(notice) => sink.notice(notice),
+            Event::Finding(f) => {
+                !engine.wants(f.kind, f.confidence, f.synthetic)
+                    || sink.finding(f)
             }
-        }
-        go_on
+        })
     }
 }
 
@@ -381,11 +379,10 @@ fn trigger(
     if !state.structure_on(engine) || !state.structure.is_live() {
         found.retain(|c| c.otherwise.is_some());
     }
+    // The trackers are advanced to `p` before anything found here is
+    // handed on, whether or not its field matters: what they completed
+    // before `p` (a name, a record) comes first, at every chunking.
     let mut go_on = true;
-    // The trackers reach `p` before anything found at `p` is reported,
-    // whether or not a role is needed: what they report before `p` (a
-    // record ending at a newline) must come first, however the input was
-    // chunked.
     if !found.is_empty() {
         go_on = state.advance_structure(
             engine,

@@ -14,23 +14,25 @@ use crate::scan::{self, Region, ScanState};
 ///
 /// # Contract
 ///
-/// 1. **Chunking never changes the result.** The findings of a stream are
-///    exactly those of [`Engine::scan`](crate::Engine::scan) on the
-///    concatenated input, in the same order, whatever the chunk sizes (down
-///    to one byte per push, and empty pushes).
+/// 1. **Chunking never changes the result.** The findings and
+///    [`Notice`](crate::Notice)s of a stream are exactly those of
+///    [`Engine::scan_into`](crate::Engine::scan_into) on the concatenated
+///    input, in the same order (notices interleaved with findings the same
+///    way), whatever the chunk sizes (down to one byte per push, and empty
+///    pushes).
 /// 2. **Bounded delay.** A finding is delivered by the `push` that brings
 ///    the stream [`max_delay`](Stream::max_delay) bytes past the finding's
 ///    end (115 bytes with the default configuration), or by `finish`. A
-///    finding made from structure is delivered that far past the byte that
-///    completes it: a name or a JSON, XML or CSV record at its own end; an
-///    HL7 message when the next message starts (only blank lines or MLLP
-///    bytes can lie between) or the input ends; a DICOM file at the end of
-///    the input.
+///    finding made from structure, a `person_name` or a
+///    `clinical_record`, is complete only when its field or record is
+///    seen to end (a closing tag or quote, the next segment, the end of
+///    the input), so it comes `max_delay` bytes after that point instead;
+///    findings after it wait for it, to keep the order.
 /// 3. **Bounded memory.** A stream holds at most
 ///    [`max_buffered`](Stream::max_buffered) bytes of input, whatever the
 ///    length of the stream: `3 × (lookbehind + hold)`, 1,248 bytes with the
 ///    default configuration and at most [`MAX_STREAM_BUFFER`] bytes with the
-///    largest context windows allowed. The `Stream` value itself is 400
+///    largest context windows allowed. The `Stream` value itself is 424
 ///    bytes on 64-bit targets (most of it the structure trackers' fixed
 ///    state), so a default stream's whole state is about 1.6 KiB, plus
 ///    what the one tracker that recognised the input's format keeps, each

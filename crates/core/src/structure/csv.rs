@@ -14,7 +14,9 @@
 //! goes dormant and costs nothing more. Rows are followed with quotes
 //! honoured (a delimiter or newline inside `"…"` does not split).
 
-use super::{classify_name, FieldRole, NameRole, Output, Tracker};
+use super::{
+    classify_name, is_leading_filler, FieldRole, NameRole, Output, Tracker,
+};
 use crate::finding::{Finding, RecordFormat};
 use crate::notice::Notice;
 
@@ -64,10 +66,17 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<(u8, Vec<NameRole>)> {
 
 /// Whether a first line starts a document another tracker follows (JSON,
 /// XML, HL7 v2): a JSON Lines record such as `{"nhs": 1, "x": 2}` is not
-/// a CSV header.
+/// a CSV header. The line starts the input, so its leading filler (white
+/// space, the MLLP start byte, a byte-order mark) is skipped exactly as
+/// those trackers skip it ([`is_leading_filler`]): an MLLP-framed HL7
+/// message (`\x0BMSH|…`) is HL7, not a `|`-separated header.
 fn starts_other_format(line: &[u8]) -> bool {
-    let body = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    let body = body.trim_ascii_start();
+    let skip = line
+        .iter()
+        .enumerate()
+        .take_while(|&(i, &b)| is_leading_filler(b, i as u64))
+        .count();
+    let body = &line[skip..];
     matches!(body.first(), Some(b'{' | b'[' | b'<'))
         || [&b"MSH"[..], b"FHS", b"BHS"].iter().any(|s| body.starts_with(s))
 }
@@ -134,7 +143,7 @@ impl Rows {
 impl CsvTracker {
     /// Reports a quoted cell longer than [`MAX_CSV_QUOTED_CELL`].
     fn quote_too_long(quote_start: u64, out: &mut Output) {
-        out.notices.push(Notice::new(
+        out.notice(Notice::new(
             quote_start,
             "csv",
             "MAX_CSV_QUOTED_CELL",
@@ -262,6 +271,10 @@ impl Tracker for CsvTracker {
 
     fn is_dormant(&self) -> bool {
         matches!(self.state, State::Dormant)
+    }
+
+    fn stop_following(&mut self) {
+        self.state = State::Dormant;
     }
 
     fn identifier_found(&mut self) {

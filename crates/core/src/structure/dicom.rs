@@ -11,7 +11,10 @@
 //! the file meta group (group 0002, always explicit VR little endian)
 //! and the data set, in the encoding its transfer syntax (0002,0010)
 //! names. The tracker decides at offset 132: without the magic at 128 it
-//! is dormant (leading whitespace does not shift the preamble). It then
+//! is dormant (leading whitespace does not shift the preamble); with it,
+//! the other trackers stop there, whatever the preamble looked like to
+//! them (a CSV header, the start of a JSON document), so that one tracker
+//! reports on the file. It then
 //! walks the data elements header by header, keeping only the values of
 //! PatientName and the transfer syntax UID and skipping every other value
 //! by its length, across any number of `advance` calls, so gigabytes of
@@ -45,7 +48,7 @@ const PREAMBLE_LEN: u64 = 128;
 const MAGIC: &[u8; 4] = b"DICM";
 
 /// Offset of the first data element: the preamble and the magic.
-const META_START: u64 = PREAMBLE_LEN + MAGIC.len() as u64;
+pub(crate) const META_START: u64 = PREAMBLE_LEN + MAGIC.len() as u64;
 
 /// Longest element header: tag (4), VR (2), reserved (2), length (4).
 const MAX_HEADER_LEN: usize = 12;
@@ -353,6 +356,14 @@ fn role_of(tag: u32, vr: Option<[u8; 2]>) -> FieldRole {
 }
 
 impl DicomTracker {
+    /// Whether the tracker has not yet passed the magic: before offset
+    /// [`META_START`], with the magic seen so far.
+    pub(crate) fn in_preamble(&self) -> bool {
+        matches!(self.state, State::Magic)
+    }
+}
+
+impl DicomTracker {
     /// Reads the header bytes buffered so far.
     fn parse_header(&mut self) -> Parsed {
         let h = &self.header;
@@ -481,7 +492,7 @@ impl DicomTracker {
                 if keep != Keep::Nothing
                     && e.len as usize > MAX_FIELD_VALUE_LEN
                 {
-                    out.notices.push(Notice::new(
+                    out.notice(Notice::new(
                         self.element_start,
                         "dicom",
                         "MAX_FIELD_VALUE_LEN",
@@ -561,7 +572,7 @@ impl DicomTracker {
 
     /// The element at `element_start` is not DICOM: says so and stops.
     fn malformed(&mut self, why: &str, out: &mut Output) {
-        out.notices.push(Notice::new(
+        out.notice(Notice::new(
             self.element_start,
             "dicom",
             "malformed",
@@ -657,7 +668,7 @@ impl Tracker for DicomTracker {
                     }
                     Parsed::Element(e) => self.element(e, out),
                     Parsed::Deflated => {
-                        out.notices.push(Notice::new(
+                        out.notice(Notice::new(
                             self.element_start,
                             "dicom",
                             "unsupported",
@@ -702,6 +713,10 @@ impl Tracker for DicomTracker {
                 self.malformed("a data element cut short by the end", out);
             }
         }
+        self.state = State::Dormant;
+    }
+
+    fn stop_following(&mut self) {
         self.state = State::Dormant;
     }
 
@@ -1315,5 +1330,40 @@ mod tests {
             .into_iter()
             .all(|f| f.confidence == Confidence::Medium));
         assert!(found.iter().all(|f| f.kind != Kind::ClinicalRecord));
+    }
+
+    /// A preamble may hold anything, even the start of another format: the
+    /// magic makes the file DICOM, and the other trackers stop there, so
+    /// that only one tracker reports (in input order, at any chunking).
+    #[test]
+    fn a_preamble_that_starts_another_format_is_not_followed() {
+        let doc = file(Some(b"1.2.840.10008.1.2.1"), &explicit_dataset());
+        let want = Engine::default().scan(&doc);
+        for start in [
+            &b"nhs_number,surname\n"[..],
+            b"MSH|^~\\&|A\rPID|1||9434765919^^^NHS^NH\r",
+            b"{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"",
+            b"<Patient><name><family value=\"",
+        ] {
+            let mut odd = doc.clone();
+            odd[..start.len()].copy_from_slice(start);
+            let found = Engine::default().scan(&odd);
+            // A record of the other format ends in the preamble.
+            let records: Vec<_> = found
+                .iter()
+                .filter_map(|f| f.format.map(|r| (r, f.end)))
+                .filter(|&(r, end)| r == RecordFormat::Dicom || end > 128)
+                .collect();
+            assert_eq!(
+                records,
+                [(RecordFormat::Dicom, doc.len() as u64)],
+                "{start:?}"
+            );
+            let late = |f: &&Finding| f.start >= META_START;
+            assert!(
+                found.iter().filter(late).eq(want.iter().filter(late)),
+                "{start:?}"
+            );
+        }
     }
 }

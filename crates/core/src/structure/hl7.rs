@@ -671,7 +671,7 @@ impl Live {
         out: &mut Output,
     ) -> bool {
         self.close_message(out);
-        out.notices.push(Notice::new(offset, SOURCE, "malformed", message));
+        out.notice(Notice::new(offset, SOURCE, "malformed", message));
         false
     }
 
@@ -683,7 +683,7 @@ impl Live {
             m.end = limit;
         }
         self.close_message(out);
-        out.notices.push(Notice::new(
+        out.notice(Notice::new(
             self.seg_start,
             SOURCE,
             "MAX_HL7_SEGMENT_LEN",
@@ -800,6 +800,10 @@ impl Tracker for Hl7Tracker {
 
     fn is_dormant(&self) -> bool {
         matches!(self.state, State::Dormant)
+    }
+
+    fn stop_following(&mut self) {
+        self.state = State::Dormant;
     }
 }
 

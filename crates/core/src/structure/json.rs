@@ -483,7 +483,7 @@ impl Doc {
     /// itself to be JSON) and stops.
     fn malformed(&mut self, at: u64, what: &str, out: &mut Output) {
         if self.confirmed {
-            out.notices.push(Notice::new(
+            out.notice(Notice::new(
                 at,
                 SOURCE,
                 "malformed",
@@ -505,7 +505,7 @@ impl Doc {
     /// Opens an object (`b` is `{`) or an array at `at`.
     fn open(&mut self, b: u8, at: u64, out: &mut Output) {
         if self.stack.len() >= MAX_NESTING_DEPTH {
-            out.notices.push(Notice::new(
+            out.notice(Notice::new(
                 at,
                 SOURCE,
                 "MAX_NESTING_DEPTH",
@@ -614,7 +614,7 @@ impl Doc {
             }
             Resource::Unknown => {
                 let start = frame.start;
-                out.notices.push(Notice::new(
+                out.notice(Notice::new(
                     start,
                     SOURCE,
                     "MAX_PENDING_NAMES",
@@ -807,7 +807,7 @@ impl Doc {
             return;
         }
         if self.confirmed {
-            out.notices.push(Notice::new(
+            out.notice(Notice::new(
                 end,
                 SOURCE,
                 "malformed",
@@ -942,6 +942,10 @@ impl Tracker for JsonTracker {
 
     fn is_dormant(&self) -> bool {
         matches!(self.phase, Phase::Dormant)
+    }
+
+    fn stop_following(&mut self) {
+        self.phase = Phase::Dormant;
     }
 }
 

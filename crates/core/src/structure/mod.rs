@@ -324,6 +324,10 @@ pub(crate) trait Tracker {
     /// malformed): it will neither report nor judge anything again.
     fn is_dormant(&self) -> bool;
 
+    /// Another tracker has recognised the input: go dormant, silently,
+    /// dropping anything still open.
+    fn stop_following(&mut self);
+
     /// The scan found a corroborated or uncorroborated (not demoted)
     /// health identifier at the tracker's position. CSV rows use it to
     /// count records.
@@ -331,13 +335,58 @@ pub(crate) trait Tracker {
 }
 
 /// Where trackers put what they find: findings, and notices of limits
-/// reached.
+/// reached. Trackers push findings to `findings` and notices through
+/// [`Output::notice`], which remembers where each notice falls among the
+/// findings, so that [`Output::drain`] hands both on in the order they
+/// were made, however many bytes the trackers were advanced at a time.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Output {
     /// Findings, in the order they completed.
     pub(crate) findings: Vec<Finding>,
     /// Limits reached and structure abandoned.
     pub(crate) notices: Vec<Notice>,
+    /// For each notice, how many findings came before it.
+    notice_after: Vec<usize>,
+}
+
+/// A finding or a notice, as [`Output::drain`] hands them on.
+#[derive(Debug)]
+pub(crate) enum Event {
+    Finding(Finding),
+    Notice(Notice),
+}
+
+impl Output {
+    /// Records a notice after the findings made so far.
+    pub(crate) fn notice(&mut self, notice: Notice) {
+        self.notice_after.push(self.findings.len());
+        self.notices.push(notice);
+    }
+
+    /// Empties the output, calling `each` with every finding and notice in
+    /// the order they were made; stops calling it (but still empties)
+    /// once it returns `false`. Returns `false` if it did.
+    pub(crate) fn drain(
+        &mut self,
+        mut each: impl FnMut(Event) -> bool,
+    ) -> bool {
+        let mut go_on = true;
+        let mut findings = self.findings.drain(..);
+        let mut taken = 0;
+        for (notice, after) in self.notices.drain(..).zip(&self.notice_after) {
+            while taken < *after {
+                let Some(f) = findings.next() else { break };
+                taken += 1;
+                go_on = go_on && each(Event::Finding(f));
+            }
+            go_on = go_on && each(Event::Notice(notice));
+        }
+        for f in findings {
+            go_on = go_on && each(Event::Finding(f));
+        }
+        self.notice_after.clear();
+        go_on
+    }
 }
 
 /// Whether `b`, at absolute offset `pos`, may come before the first
@@ -372,7 +421,41 @@ impl Structure {
     }
 
     /// Advances every live tracker to `target`.
+    ///
+    /// At most one tracker reports anything at a time, so that what they
+    /// report comes out in input order however far each call advances
+    /// them: JSON, XML and HL7 v2 are told apart by the first significant
+    /// byte, and a CSV header is never such a first line; a DICOM file is
+    /// told by its magic at offset 128, after a preamble that may hold
+    /// anything, even the start of another format. So every tracker is
+    /// first advanced to the end of the magic, and if the input is a DICOM
+    /// file the others stop there: a Part 10 file is DICOM, whatever its
+    /// preamble says.
     pub(crate) fn advance(
+        &mut self,
+        hay: &[u8],
+        base: u64,
+        target: u64,
+        out: &mut Output,
+    ) {
+        if self.dicom.in_preamble() {
+            let magic_end = target.min(dicom::META_START);
+            self.advance_live(hay, base, magic_end, out);
+            if !self.dicom.in_preamble() && !self.dicom.is_dormant() {
+                self.hl7.stop_following();
+                self.json.stop_following();
+                self.xml.stop_following();
+                self.csv.stop_following();
+            }
+            if magic_end == target {
+                return;
+            }
+        }
+        self.advance_live(hay, base, target, out);
+    }
+
+    /// Advances every live tracker to `target`, in turn.
+    fn advance_live(
         &mut self,
         hay: &[u8],
         base: u64,

@@ -1336,7 +1336,7 @@ impl Tracker for XmlTracker {
                 }
                 if let Err(why) = doc.run(bytes, at, out) {
                     if doc.confirmed || why.limit != "malformed" {
-                        out.notices.push(Notice::new(
+                        out.notice(Notice::new(
                             why.offset,
                             SOURCE,
                             why.limit,
@@ -1369,7 +1369,7 @@ impl Tracker for XmlTracker {
         match std::mem::replace(&mut self.state, State::Dormant) {
             State::Following(doc) if !doc.complete() => {
                 if doc.confirmed {
-                    out.notices.push(Notice::new(
+                    out.notice(Notice::new(
                         end,
                         SOURCE,
                         "malformed",
@@ -1402,6 +1402,10 @@ impl Tracker for XmlTracker {
 
     fn is_dormant(&self) -> bool {
         matches!(self.state, State::Dormant)
+    }
+
+    fn stop_following(&mut self) {
+        self.state = State::Dormant;
     }
 }
 
