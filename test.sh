@@ -3,7 +3,9 @@
 # Needs only the Rust toolchain (cargo, rustfmt, clippy) and Python 3 with
 # pip: the Python package's build backend (maturin), pytest and mypy are
 # installed from PyPI into target/py-venv by this script, cargo-fuzz from
-# crates.io by fuzz/run.sh. FUZZ_SECONDS (default 45) bounds each target.
+# crates.io by fuzz/run.sh, Debian's squid with apt-get (as root) by
+# tests/e2e/squid/run.sh, which fails when it cannot install it unless
+# CALDICOTT_SKIP_SQUID=1. FUZZ_SECONDS (default 45) bounds each target.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +27,12 @@ cargo test --locked
 
 step "benchmarks (criterion, quick; each asserts its finding count)"
 cargo bench --locked -p caldicott-benches --bench ci -- --quick
+
+step "end to end through Squid: tests/e2e/squid/run.sh (installs Debian's squid if missing)"
+# Squid with caldicott-icap as its ICAP service, on loopback: the block
+# and pass scenarios, 200 uploads over 20 connections, a 200 MB upload,
+# and the measurements (target/e2e-squid/results.md).
+tests/e2e/squid/run.sh
 
 step "fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-45} s (installs cargo-fuzz if missing)"
 fuzz/ci.sh "${FUZZ_SECONDS:-45}"

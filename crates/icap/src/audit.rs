@@ -50,7 +50,9 @@ use crate::{MASK_DIGIT_RUN, MAX_AUDIT_URL};
 /// * `problem` says why the message was not fully inspected or could not
 ///   be kept (a decoding limit, the echo limit, an I/O error), and
 ///   `on_error` what that made the server do.
-/// * `early`: blocked on the preview alone, before the rest was sent.
+/// * `early`: the `block` verdict was reached on the preview alone; the
+///   rest of the body was still read (so that the proxy's client has
+///   sent it all when the page arrives), but not scanned.
 /// * `report` holds counts only; `findings` their masked form (at most
 ///   [`crate::MAX_AUDIT_FINDINGS`]), never a full value.
 pub struct AuditLog {

@@ -41,8 +41,11 @@
 //! * `REQMOD` and `RESPMOD` with every legal `Encapsulated` layout
 //!   (`req-hdr`, `res-hdr`, `req-body`, `res-body`, `null-body`), chunked
 //!   bodies, `Preview` (`0; ieof` ends the body inside the preview; a
-//!   preview without it is answered `100 Continue`, unless the preview
-//!   alone already reaches a `block` verdict, which is answered at once).
+//!   preview without it is answered `100 Continue`, even when the preview
+//!   alone already reaches a `block` verdict: the rest is then read but
+//!   not scanned, and the block page follows. Answering at once, which
+//!   RFC 3507 allows, makes Squid 5 stop serving the client connection
+//!   the upload came on; see `tests/e2e/squid` in the repository).
 //! * Connections are kept alive for any number of requests. A malformed
 //!   request is answered `400 Bad Request` and its connection closed;
 //!   other connections are unaffected.

@@ -455,8 +455,8 @@ impl<'s> Connection<'s> {
 
     /// Serves a REQMOD or RESPMOD: reads the encapsulated headers, streams
     /// the body through the scan (answering a preview with `100
-    /// Continue`, or at once when it already reaches `block`), decides,
-    /// answers and logs.
+    /// Continue`; once the verdict is `block`, the rest is only read),
+    /// decides, answers and logs.
     fn modify(
         &mut self,
         req: &Request,
@@ -521,24 +521,24 @@ impl<'s> Connection<'s> {
             )?;
             if preview.is_some() && !ieof {
                 within_preview = false;
-                if insp.blocked() {
-                    // The client waits for our answer and sends nothing
-                    // more: the connection stays usable.
-                    early = true;
-                } else {
-                    let cont = format!(
-                        "ICAP/1.0 {}\r\n\r\n",
-                        Status::Continue.line()
-                    );
-                    self.out.write_all(cont.as_bytes())?;
-                    self.out.flush()?;
-                    read_body(
-                        &mut self.input,
-                        max_trailer,
-                        &mut insp,
-                        &mut spool,
-                    )?;
-                }
+                // Even when the preview alone already reaches `block`, the
+                // rest is asked for and read (counted, not scanned) before
+                // the answer. RFC 3507 allows answering at once, but Squid
+                // 5 (Debian 12's 5.7) then sends the block page to its
+                // client while still receiving the client's body, goes on
+                // reading that connection as body, and never answers the
+                // client's next request on it (tests/e2e/squid).
+                early = insp.blocked();
+                let cont =
+                    format!("ICAP/1.0 {}\r\n\r\n", Status::Continue.line());
+                self.out.write_all(cont.as_bytes())?;
+                self.out.flush()?;
+                read_body(
+                    &mut self.input,
+                    max_trailer,
+                    &mut insp,
+                    &mut spool,
+                )?;
             }
         }
         insp.finish();
