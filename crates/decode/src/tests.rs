@@ -49,28 +49,44 @@ fn scan(input: &[u8]) -> Collected {
     c
 }
 
+/// The chunkings the invariance checks try on an input of `len` bytes:
+/// one byte at a time, a few odd sizes, and two pieces split at `splits`
+/// points spread over the input.
+pub(crate) fn chunkings(len: usize, splits: usize) -> Vec<Vec<usize>> {
+    let mut all: Vec<Vec<usize>> =
+        vec![vec![1], vec![2], vec![3], vec![7, 1, 64], vec![4096]];
+    let step = (len / splits.max(1)).max(1);
+    all.extend((1..len).step_by(step).map(|at| vec![at, len]));
+    all
+}
+
+/// `input` pushed through a fresh stream of `decoder` in chunks of
+/// `sizes` (cycled), then finished: what came out.
+pub(crate) fn streamed(
+    decoder: &Decoder,
+    input: &[u8],
+    sizes: &[usize],
+) -> Collected {
+    let mut got = Collected::default();
+    let mut stream = decoder.stream();
+    let (mut pos, mut i) = (0, 0);
+    while pos < input.len() {
+        let n = sizes[i % sizes.len()].min(input.len() - pos);
+        stream.push(&input[pos..pos + n], &mut got).unwrap();
+        pos += n;
+        i += 1;
+    }
+    stream.finish(&mut got).unwrap();
+    got
+}
+
 /// Every split point and a few chunkings give what the one-shot scan
 /// gives, notices included.
 fn assert_chunking_invariant(decoder: &Decoder, input: &[u8]) {
     let mut whole = Collected::default();
     decoder.scan_into(input, &mut whole);
-    let mut chunkings: Vec<Vec<usize>> =
-        vec![vec![1], vec![3], vec![7, 1, 64], vec![4096]];
-    let step = (input.len() / 200).max(1);
-    chunkings.extend(
-        (0..input.len()).step_by(step).map(|at| vec![at.max(1), input.len()]),
-    );
-    for sizes in chunkings {
-        let mut got = Collected::default();
-        let mut stream = decoder.stream();
-        let (mut pos, mut i) = (0, 0);
-        while pos < input.len() {
-            let n = sizes[i % sizes.len()].min(input.len() - pos);
-            stream.push(&input[pos..pos + n], &mut got).unwrap();
-            pos += n;
-            i += 1;
-        }
-        stream.finish(&mut got).unwrap();
+    for sizes in chunkings(input.len(), 200) {
+        let got = streamed(decoder, input, &sizes);
         assert_eq!(plain(&got.findings), plain(&whole.findings), "{sizes:?}");
         assert_eq!(got.notices, whole.notices, "{sizes:?}");
     }

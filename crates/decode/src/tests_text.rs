@@ -87,23 +87,8 @@ fn assert_chunking_invariant(input: &[u8]) {
     let decoder = Decoder::new(Engine::default());
     let mut whole = Collected::default();
     decoder.scan_into(input, &mut whole);
-    let mut chunkings: Vec<Vec<usize>> =
-        vec![vec![1], vec![2], vec![3], vec![7, 1, 64], vec![4096]];
-    let step = if input.len() <= 300 { 1 } else { input.len() / 200 };
-    chunkings.extend(
-        (1..input.len()).step_by(step).map(|at| vec![at, input.len()]),
-    );
-    for sizes in chunkings {
-        let mut got = Collected::default();
-        let mut stream = decoder.stream();
-        let (mut pos, mut i) = (0, 0);
-        while pos < input.len() {
-            let n = sizes[i % sizes.len()].min(input.len() - pos);
-            stream.push(&input[pos..pos + n], &mut got).unwrap();
-            pos += n;
-            i += 1;
-        }
-        stream.finish(&mut got).unwrap();
+    for sizes in crate::tests::chunkings(input.len(), 300) {
+        let got = crate::tests::streamed(&decoder, input, &sizes);
         assert_eq!(rows(&got.findings), rows(&whole.findings), "{sizes:?}");
         assert_eq!(got.notices, whole.notices, "{sizes:?}");
     }

@@ -56,24 +56,11 @@ fn scan(input: &[u8]) -> Collected {
 /// Pushed byte by byte, in odd chunks and split at many points, the
 /// findings and notices are those of the whole input.
 fn assert_chunking_invariant(decoder: &Decoder, input: &[u8]) {
-    let whole = scan_with(decoder, input);
-    let mut chunkings: Vec<Vec<usize>> =
-        vec![vec![1], vec![7, 1, 64], vec![4096]];
-    let step = (input.len() / 50).max(1);
-    chunkings.extend(
-        (0..input.len()).step_by(step).map(|at| vec![at.max(1), input.len()]),
-    );
-    for sizes in chunkings {
-        let mut got = Collected::default();
-        let mut stream = decoder.stream();
-        let (mut pos, mut i) = (0, 0);
-        while pos < input.len() {
-            let n = sizes[i % sizes.len()].min(input.len() - pos);
-            stream.push(&input[pos..pos + n], &mut got).unwrap();
-            pos += n;
-            i += 1;
-        }
-        stream.finish(&mut got).unwrap();
+    let decoder = decoder.clone();
+    let mut whole = Collected::default();
+    decoder.scan_into(input, &mut whole);
+    for sizes in crate::tests::chunkings(input.len(), 50) {
+        let got = crate::tests::streamed(&decoder, input, &sizes);
         assert_eq!(plain(&got.findings), plain(&whole.findings), "{sizes:?}");
         assert_eq!(got.notices, whole.notices, "{sizes:?}");
     }
