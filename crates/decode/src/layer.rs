@@ -9,6 +9,7 @@ use caldicott_core::{Engine, Finding, Notice, Sink, Stream};
 use crate::decoder::base64::Base64;
 use crate::decoder::percent::UrlTokens;
 use crate::decoder::{DecodeError, Decoder, Output};
+use crate::prefilter::{is_base64, Masks, PIECE};
 use crate::sniff::{sniff, SNIFF_LEN};
 use crate::unwrap::Unwrap;
 use crate::Limits;
@@ -76,33 +77,17 @@ impl Sink for LayerSink<'_> {
 /// decoding them would only cost time.
 pub const MIN_BASE64_RUN: usize = 48;
 
-/// Whether `b` is in the base64 alphabet (standard or URL-safe, with
-/// padding).
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
-}
-
-/// Whether `b` may start or extend a base64 run before it is long enough
-/// to decode: the alphabet only (a run crosses a line break only once it
-/// is being decoded: MIME and PEM lines are 76 and 64 characters, longer
-/// than MIN_BASE64_RUN). A table: this runs on every skipped stretch of
-/// plain text.
-fn may_be_in_run(b: u8) -> bool {
-    MAY_BE_IN_RUN[usize::from(b)]
-}
-
-/// [`may_be_in_run`] for every byte.
-static MAY_BE_IN_RUN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=');
-        b += 1;
-    }
-    t
-};
+/// Longest run of hex digits that is not decoded as base64: a run of
+/// base64 characters that are all hex digits is decoded only once it shows
+/// another character or grows this long. Hashes and hex ids (a SHA-256 is
+/// 64 characters, a SHA-512 128) are common in logs and are not base64,
+/// and nothing they decode to can hold an identifier: three consecutive
+/// digits encode to at least one character outside the hex digits (a
+/// digit that starts a 3-byte group encodes to `M`, `N` or `O`). Past this
+/// length the run is decoded all the same, so that padding a blob with
+/// hex-looking characters (NUL bytes encode to `A`) cannot hide what
+/// follows; a test holds both sides.
+pub const MAX_HEX_RUN: usize = 1024;
 
 /// The path and start of a child named `name` of a layer with `parent`
 /// info, whose encoded bytes start at `start` in the parent.
@@ -145,7 +130,7 @@ enum State {
     /// Scanned as text.
     /// Scanned as text; `shift` is the layer offset of the stream's first
     /// byte (0, or where a decoder that gave up left off).
-    Text { stream: Box<Stream>, embedded: Box<Embedded>, shift: u64 },
+    Text { stream: Box<Stream>, followers: Box<Followers>, shift: u64 },
     /// Handed to a decoder; its output is the child layer (or, for a
     /// container, a child layer per part).
     Decode { decoder: Box<dyn Decoder>, kids: Box<Kids> },
@@ -279,7 +264,7 @@ impl Output for KidsOut<'_, '_, '_> {
         if text {
             child.state = State::Text {
                 stream: Box::new(self.ctx.engine.stream()),
-                embedded: Box::default(),
+                followers: Box::default(),
                 shift: 0,
             };
         }
@@ -358,7 +343,7 @@ impl Layer {
         }
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sniff(_) | State::Done => {}
-            State::Text { mut stream, mut embedded, shift } => {
+            State::Text { mut stream, mut followers, shift } => {
                 let mut sink = LayerSink {
                     layer: &self.info,
                     inner: &mut *ctx.sink,
@@ -367,11 +352,7 @@ impl Layer {
                 if !ctx.stopped && stream.finish(&mut sink).is_err() {
                     ctx.stopped = true;
                 }
-                embedded.end_run(&self.info, ctx);
-                // Text followers (URL tokens, wrapped numbers): see
-                // `Embedded::url` and `Embedded::unwrap`.
-                embedded.url.finish(&self.info, self.depth, ctx);
-                embedded.unwrap.finish(&self.info, ctx);
+                followers.finish(&self.info, self.depth, ctx);
             }
             State::Decode { mut decoder, mut kids } => {
                 let result = {
@@ -430,7 +411,7 @@ impl Layer {
         }
         self.state = State::Text {
             stream: Box::new(ctx.engine.stream()),
-            embedded: Box::default(),
+            followers: Box::default(),
             shift: 0,
         };
     }
@@ -443,11 +424,12 @@ impl Layer {
         let start = self.pos;
         self.pos += bytes.len() as u64;
         // Where a decoder gave up: the layer offset of the step-block it
-        // failed in, and the bytes from there on.
-        let mut fallback: Option<(u64, Vec<u8>)> = None;
+        // failed in, that block's bytes up to this push, and where in this
+        // push the rest starts.
+        let mut fallback: Option<(u64, Vec<u8>, usize)> = None;
         let result = match &mut self.state {
             State::Sniff(_) | State::Done => Ok(()),
-            State::Text { stream, embedded, shift } => {
+            State::Text { stream, followers, shift } => {
                 let mut sink = LayerSink {
                     layer: &self.info,
                     inner: &mut *ctx.sink,
@@ -457,11 +439,7 @@ impl Layer {
                     ctx.stopped = true;
                     return;
                 }
-                embedded.feed(bytes, start, &self.info, self.depth, ctx);
-                // Text followers (URL tokens, wrapped numbers): see
-                // `Embedded::url` and `Embedded::unwrap`.
-                embedded.url.feed(bytes, start, &self.info, self.depth, ctx);
-                embedded.unwrap.feed(bytes, start, &self.info, ctx);
+                followers.feed(bytes, start, &self.info, self.depth, ctx);
                 Ok(())
             }
             State::Decode { decoder, kids } => {
@@ -496,19 +474,20 @@ impl Layer {
                     i += n;
                     if result.is_err() {
                         let block_start = off - off % step_len;
-                        let mut rest = std::mem::take(&mut kids.block);
-                        rest.extend_from_slice(&bytes[i..]);
-                        fallback = Some((block_start, rest));
+                        let block = std::mem::take(&mut kids.block);
+                        fallback = Some((block_start, block, i));
                         break;
                     }
                 }
                 result
             }
         };
-        let (failed_at, rest) = fallback.unwrap_or((self.pos, Vec::new()));
+        let (failed_at, block, i) =
+            fallback.unwrap_or((self.pos, Vec::new(), bytes.len()));
+        let rest = [&block[..], &bytes[i..]];
         match result {
             Ok(()) => {}
-            Err(DecodeError::Stopped) => self.stop(ctx, failed_at, &rest),
+            Err(DecodeError::Stopped) => self.stop(ctx, failed_at, rest),
             Err(DecodeError::Malformed(why)) => {
                 let name = match &self.state {
                     State::Decode { kids, .. } => kids.name,
@@ -521,7 +500,7 @@ impl Layer {
                     "malformed",
                     format!("{label}: {why}; what was decoded before it was scanned"),
                 );
-                self.stop(ctx, failed_at, &rest);
+                self.stop(ctx, failed_at, rest);
             }
         }
     }
@@ -529,10 +508,10 @@ impl Layer {
     /// Ends a decoding layer early: what its child already has is
     /// finished and reported, and the rest of this layer, from layer offset
     /// `at` (the start of the step-block the decoder gave up in; `rest` is
-    /// its bytes from there), is scanned as text: nothing that plain-text scanning would find is lost
+    /// its bytes from there, in two pieces), is scanned as text: nothing that plain-text scanning would find is lost
     /// because a decoder stopped (an HTTP stream past the limit on parts,
     /// a gzip member followed by text).
-    fn stop(&mut self, ctx: &mut Ctx<'_>, at: u64, rest: &[u8]) {
+    fn stop(&mut self, ctx: &mut Ctx<'_>, at: u64, rest: [&[u8]; 2]) {
         if let State::Decode { mut kids, .. } =
             std::mem::replace(&mut self.state, State::Done)
         {
@@ -547,11 +526,56 @@ impl Layer {
         // CSV header).
         self.state = State::Text {
             stream: Box::new(ctx.engine.stream_without_structure()),
-            embedded: Box::default(),
+            followers: Box::default(),
             shift: at,
         };
         self.pos = at;
-        self.feed(rest, ctx);
+        for piece in rest {
+            self.feed(piece, ctx);
+        }
+    }
+}
+
+/// What watches a text layer for content in another form, next to the
+/// engine's scan of it: base64 runs, URL tokens, wrapped numbers. They
+/// take a long push a [`PIECE`] at a time, with the piece's [`Masks`].
+#[derive(Default)]
+pub(crate) struct Followers {
+    /// The current piece's masks (kept to reuse the allocation).
+    masks: Masks,
+    /// Runs of base64 characters, decoded as `base64` layers.
+    base64: Base64Runs,
+    /// URL tokens with `%XX` escapes, decoded as `url` layers.
+    url: UrlTokens,
+    /// Numbers wrapped across a line break, scanned as `unwrap` layers.
+    unwrap: Unwrap,
+}
+
+impl Followers {
+    /// The next bytes of the text layer, starting at layer offset
+    /// `start`; `info` and `depth` are the text layer's.
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        start: u64,
+        info: &Info,
+        depth: usize,
+        ctx: &mut Ctx<'_>,
+    ) {
+        for (k, piece) in bytes.chunks(PIECE).enumerate() {
+            let at = start + (k * PIECE) as u64;
+            self.masks.compute(piece);
+            self.base64.feed(piece, &self.masks, at, info, depth, ctx);
+            self.url.feed(piece, at, info, depth, ctx);
+            self.unwrap.feed(piece, &self.masks, at, info, ctx);
+        }
+    }
+
+    /// The text layer has ended.
+    fn finish(&mut self, info: &Info, depth: usize, ctx: &mut Ctx<'_>) {
+        self.base64.end_run(info, ctx);
+        self.url.finish(info, depth, ctx);
+        self.unwrap.finish(info, ctx);
     }
 }
 
@@ -561,114 +585,86 @@ impl Layer {
 /// wraps base64 at 76 characters, PEM at 64) when the next line goes on
 /// with base64; a shorter run ends at a line break.
 #[derive(Default)]
-pub(crate) struct Embedded {
+struct Base64Runs {
     /// Layer offset where the current run starts.
     run_start: u64,
     /// Characters in the current run.
     run_len: usize,
-    /// The run's first characters, until it is long enough.
+    /// The run's first characters, until it is decoded.
     head: Vec<u8>,
+    /// Every character of the run so far is a hex digit.
+    hex_only: bool,
     /// Line-break bytes since the last base64 character: CR, LF or CR LF
     /// continue a run; anything more ends it.
     in_break: u8,
     /// The decoder and child layer of a run being decoded.
     active: Option<(Base64, Box<Layer>)>,
-    // The two followers below are separate from the base64 run above;
-    // they live here only to share its place in `State::Text`. `Layer`
-    // feeds and finishes them next to it.
-    /// URL tokens with `%XX` escapes, decoded as `url` layers.
-    pub(crate) url: UrlTokens,
-    /// Numbers wrapped across a line break, scanned as `unwrap` layers.
-    pub(crate) unwrap: Unwrap,
+    /// The decoded-bytes limit was reached: no more runs are decoded in
+    /// this layer (said once, with a notice).
+    spent: bool,
 }
 
-impl Embedded {
-    /// The next bytes of the text layer, starting at layer offset `start`.
+impl Base64Runs {
+    /// The next bytes of the text layer (at most [`PIECE`], masked in
+    /// `masks`), starting at layer offset `start`.
     fn feed(
         &mut self,
         bytes: &[u8],
+        masks: &Masks,
         start: u64,
         info: &Info,
         depth: usize,
         ctx: &mut Ctx<'_>,
     ) {
-        if depth >= ctx.limits.max_depth {
+        if depth >= ctx.limits.max_depth || self.spent {
             return;
         }
         let mut i = 0;
-        while i < bytes.len() {
+        while i < bytes.len() && !self.spent {
             if self.run_len == 0 && self.active.is_none() {
-                // Between runs: a run long enough to decode that starts in
-                // `i..=probe` must cover `probe`, so when `probe` cannot be
-                // in a run the whole stretch is skipped. Text is scanned
-                // about one byte in MIN_BASE64_RUN.
-                let probe = i + MIN_BASE64_RUN - 1;
-                if let Some(&p) = bytes.get(probe) {
-                    if !may_be_in_run(p) {
-                        i = probe + 1;
-                        continue;
-                    }
-                    let mut s = probe;
-                    while s > i && may_be_in_run(bytes[s - 1]) {
-                        s -= 1;
-                    }
-                    // A stretch that ends, within this push, before it is
-                    // long enough cannot hold a run to decode either.
-                    let e = bytes[probe..]
-                        .iter()
-                        .position(|&c| !may_be_in_run(c))
-                        .map_or(bytes.len(), |k| probe + k);
-                    if e < bytes.len() && e - s < MIN_BASE64_RUN {
-                        i = e + 1;
-                        continue;
-                    }
-                    i = s;
+                // Between runs: straight to the next run long enough to
+                // decode, or one that reaches the end of this piece (it
+                // may go on in the next).
+                i = masks.first_long_run::<MIN_BASE64_RUN>(i);
+                if i == bytes.len() {
+                    break;
                 }
             }
             let b = bytes[i];
             if is_base64(b) {
+                // The run's characters in this piece, handled at once.
+                let end = masks.run_end(i);
+                let segment = &bytes[i..end];
                 if self.run_len == 0 {
                     self.run_start = start + i as u64;
+                    self.hex_only = true;
                 }
                 self.in_break = 0;
-                self.run_len += 1;
+                self.run_len += segment.len();
+                i = end;
                 if let Some((decoder, child)) = &mut self.active {
-                    // Feed the rest of the run in one go.
-                    let end = bytes[i..]
-                        .iter()
-                        .position(|&c| !is_base64(c))
-                        .map_or(bytes.len(), |p| i + p);
-                    self.run_len += end - i - 1;
-                    let mut out = OneChild { child, ctx };
-                    if decoder.push(&bytes[i..end], &mut out).is_err() {
-                        self.end_run(info, ctx);
-                    }
-                    i = end;
-                    continue;
-                }
-                self.head.push(b);
-                if self.run_len >= MIN_BASE64_RUN {
-                    let child_start = match info {
-                        None => self.run_start,
-                        Some(p) => p.start,
-                    };
-                    let layer = Layer::new(
-                        child_info(info, "base64", child_start),
-                        depth + 1,
-                    );
-                    let mut decoder = Base64::new();
-                    let mut child = Box::new(layer);
-                    let head = std::mem::take(&mut self.head);
-                    let ok = {
-                        let mut out = OneChild { child: &mut child, ctx };
-                        decoder.push(&head, &mut out).is_ok()
-                    };
-                    self.active = Some((decoder, child));
+                    let mut out = OneChild { child, ctx, over: false };
+                    let ok = decoder.push(segment, &mut out).is_ok();
+                    let over = out.over;
                     if !ok {
                         self.end_run(info, ctx);
                     }
+                    self.spend_if(over, info, ctx);
+                    continue;
                 }
-            } else if self.active.is_some() && self.line_break_continues(b) {
+                self.head.extend_from_slice(segment);
+                self.hex_only =
+                    self.hex_only && segment.iter().all(u8::is_ascii_hexdigit);
+                // A run of hex digits (a hash, a hex id) waits until it
+                // shows another character, up to MAX_HEX_RUN.
+                if self.run_len >= MIN_BASE64_RUN
+                    && (!self.hex_only || self.run_len >= MAX_HEX_RUN)
+                {
+                    self.begin_blob(info, depth, ctx);
+                }
+                continue;
+            }
+            if self.active.is_some() && self.line_break_continues(b) {
                 // A wrapped line: the run goes on if base64 follows.
                 self.in_break += 1;
             } else if self.run_len > 0 {
@@ -678,6 +674,47 @@ impl Embedded {
         }
     }
 
+    /// The run in `head` is long enough: decoding starts, into a child
+    /// layer.
+    fn begin_blob(&mut self, info: &Info, depth: usize, ctx: &mut Ctx<'_>) {
+        let child_start = match info {
+            None => self.run_start,
+            Some(p) => p.start,
+        };
+        let layer =
+            Layer::new(child_info(info, "base64", child_start), depth + 1);
+        let mut decoder = Base64::new();
+        let mut child = Box::new(layer);
+        let (ok, over) = {
+            let mut out = OneChild { child: &mut child, ctx, over: false };
+            (decoder.push(&self.head, &mut out).is_ok(), out.over)
+        };
+        self.head.clear();
+        self.active = Some((decoder, child));
+        if !ok {
+            self.end_run(info, ctx);
+        }
+        self.spend_if(over, info, ctx);
+    }
+
+    /// When a blob's decoder was refused bytes over
+    /// [`Limits::max_decoded_bytes`]: no more base64 is decoded in this
+    /// layer, and a notice says so (once).
+    fn spend_if(&mut self, over: bool, info: &Info, ctx: &mut Ctx<'_>) {
+        if !over || self.spent {
+            return;
+        }
+        self.spent = true;
+        let limit = ctx.limits.max_decoded_bytes;
+        let origin = info.as_ref().map_or(self.run_start, |i| i.start);
+        let path = info.as_ref().map_or("input", |i| i.path.as_str());
+        let message = format!(
+            "{path}: more than {limit} decoded bytes (max_decoded_bytes); \
+             base64 runs are no longer decoded, findings so far are kept"
+        );
+        ctx.notice(origin, "base64", "max_decoded_bytes", message);
+    }
+
     /// Whether `b` continues a run across one line break: CR or LF first,
     /// or LF after CR; a blank line ends it.
     fn line_break_continues(&self, b: u8) -> bool {
@@ -685,18 +722,20 @@ impl Embedded {
     }
 
     /// The current run has ended: decode what is left of it.
-    fn end_run(&mut self, _info: &Info, ctx: &mut Ctx<'_>) {
+    fn end_run(&mut self, info: &Info, ctx: &mut Ctx<'_>) {
         self.run_len = 0;
         self.head.clear();
         self.in_break = 0;
         if let Some((mut decoder, mut child)) = self.active.take() {
-            {
-                let mut out = OneChild { child: &mut child, ctx };
+            let over = {
+                let mut out = OneChild { child: &mut child, ctx, over: false };
                 // A malformed tail (a stray character) ends the blob; what
                 // was decoded is scanned either way.
                 let _ = decoder.finish(&mut out);
-            }
+                out.over
+            };
             child.finish(ctx);
+            self.spend_if(over, info, ctx);
         }
     }
 }
@@ -705,12 +744,15 @@ impl Embedded {
 struct OneChild<'k, 'c, 'a> {
     child: &'k mut Box<Layer>,
     ctx: &'c mut Ctx<'a>,
+    /// Bytes were refused: over [`Limits::max_decoded_bytes`].
+    over: bool,
 }
 
 impl Output for OneChild<'_, '_, '_> {
     fn data(&mut self, bytes: &[u8]) -> bool {
         let limit = self.ctx.limits.max_decoded_bytes;
         if *self.ctx.decoded + bytes.len() as u64 > limit {
+            self.over = true;
             return false;
         }
         *self.ctx.decoded += bytes.len() as u64;

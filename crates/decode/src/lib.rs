@@ -56,9 +56,11 @@
 //! ```
 
 #![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod decoder;
 mod layer;
+mod prefilter;
 mod sniff;
 mod unwrap;
 
@@ -68,7 +70,7 @@ use serde::{Deserialize, Serialize};
 use crate::layer::{Ctx, Layer};
 
 pub use crate::decoder::percent::MAX_URL_TOKEN;
-pub use crate::layer::MIN_BASE64_RUN;
+pub use crate::layer::{MAX_HEX_RUN, MIN_BASE64_RUN};
 pub use crate::sniff::SNIFF_LEN;
 
 /// Default [`Limits::max_depth`]: HTTP, gzip, multipart, base64, zip and

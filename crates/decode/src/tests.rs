@@ -252,6 +252,84 @@ fn the_decoded_total_is_limited() {
 }
 
 #[test]
+fn base64_over_the_decoded_limit_is_reported_once() {
+    let blob = b64(LETTER);
+    let json = format!("{{\"a\": \"{blob}\", \"b\": \"{blob}\"}}");
+    let limits = Limits { max_decoded_bytes: 20, ..Limits::default() };
+    let mut got = Collected::default();
+    Decoder::with_limits(Engine::default(), limits)
+        .scan_into(json.as_bytes(), &mut got);
+    assert!(got.findings.is_empty(), "{:?}", plain(&got.findings));
+    let notices: Vec<_> =
+        got.notices.iter().map(|n| (n.source, n.limit, n.offset)).collect();
+    assert_eq!(notices, [("base64", "max_decoded_bytes", 7)]);
+}
+
+/// Notices from scanning `text` with a decoded-bytes limit of 10: a run
+/// that is decoded at all trips it.
+fn decoded_at_all(text: &[u8]) -> bool {
+    let limits = Limits { max_decoded_bytes: 10, ..Limits::default() };
+    let mut got = Collected::default();
+    Decoder::with_limits(Engine::default(), limits).scan_into(text, &mut got);
+    !got.notices.is_empty()
+}
+
+#[test]
+fn hex_runs_are_not_decoded_as_base64() {
+    let sha256 =
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    assert!(!decoded_at_all(format!("digest sha256:{sha256} ok").as_bytes()));
+    let sha512 = sha256.repeat(2);
+    assert!(!decoded_at_all(format!("{sha512}\n").as_bytes()));
+    // The same length of base64 that is not all hex digits is decoded.
+    let random: Vec<u8> = (0..48u32).map(|i| (i * 37 + 11) as u8).collect();
+    assert!(decoded_at_all(format!("x {} y", b64(&random)).as_bytes()));
+}
+
+#[test]
+fn a_digit_never_starts_a_group_decoded_from_hex_digits() {
+    // Why skipping all-hex runs hides no identifier: every 3-byte group
+    // decoded from hex-digit characters starts with a byte that is not an
+    // ASCII digit, so no three digits in a row come out of such a run.
+    let alphabet =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let index = |c: u8| alphabet.iter().position(|&a| a == c).unwrap() as u8;
+    for c0 in (0..=255u8).filter(u8::is_ascii_hexdigit) {
+        for c1 in (0..=255u8).filter(u8::is_ascii_hexdigit) {
+            let first = (index(c0) << 2) | (index(c1) >> 4);
+            assert!(!first.is_ascii_digit(), "{}{}", c0 as char, c1 as char);
+        }
+    }
+}
+
+#[test]
+fn hex_looking_padding_cannot_hide_a_blob() {
+    // NUL bytes encode to `A`s, which are hex digits: a short run of them
+    // is followed by other characters, a long one outgrows MAX_HEX_RUN;
+    // either way the blob is decoded and the number found.
+    for pad in [30, crate::MAX_HEX_RUN, 2000] {
+        let blob = b64(&[&vec![0u8; pad][..], LETTER].concat());
+        let text = format!("payload: {blob}\n");
+        let got = scan(text.as_bytes());
+        assert_eq!(
+            plain(&got.findings),
+            vec![(
+                "nhs_number".into(),
+                pad as u64 + 11,
+                pad as u64 + 23,
+                "base64".into(),
+                9
+            )],
+            "padding {pad}"
+        );
+        assert_chunking_invariant(
+            &Decoder::new(Engine::default()),
+            text.as_bytes(),
+        );
+    }
+}
+
+#[test]
 fn truncated_and_corrupt_gzip_report_and_keep_what_decoded() {
     let mut long = LETTER.to_vec();
     long.extend(std::iter::repeat_n(b'.', 100_000));

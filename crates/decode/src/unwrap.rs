@@ -41,19 +41,18 @@
 //!
 //! # Cost
 //!
-//! The follower finds line breaks with `memchr` and looks at the bytes
-//! on either side of each; only a break between a digit and a digit (or
-//! a quote prefix) costs more: a candidate of at most [`BEFORE`] +
+//! The follower is handed the line feeds between a digit and a digit (or
+//! a quote prefix) by [`Masks::wrap_breaks`], 64 bytes at a time; only those cost
+//! more than a mask: a candidate of at most [`BEFORE`] +
 //! [`AFTER`] + 3 bytes, on the stack, and a one-shot scan only when its
 //! digits add up to an identifier's. Its state is bounded: the layer's
 //! last [`RECENT`] bytes and one candidate being completed.
 
 use std::sync::Arc;
 
-use caldicott_core::{Confidence, Kind};
-use memchr::memchr_iter;
-
 use crate::layer::{child_info, Ctx, Info};
+use crate::prefilter::Masks;
+use caldicott_core::{Confidence, Kind};
 
 /// Bytes of the line before the break in a candidate: 32. Fourteen hold
 /// the widest split of a number (a 3-3-4 number less its last digit,
@@ -126,6 +125,16 @@ fn digits_at_start(bytes: &[u8]) -> usize {
         }
     }
     digits
+}
+
+/// Whether the line before the break at `bytes[q]` certainly ends with too
+/// many digits for a wrapped identifier (a table row ending in a phone
+/// number, a card number, a long reference): what [`Unwrap::begin`]
+/// decides, without building the candidate, when the whole window is in
+/// this push. Most digit-to-digit breaks are table rows.
+fn too_many_before(bytes: &[u8], q: usize) -> bool {
+    let end = if q > 0 && bytes[q - 1] == b'\r' { q - 1 } else { q };
+    end >= BEFORE && digits_at_end(&bytes[end - BEFORE..end]) >= ID_DIGITS
 }
 
 /// Separators a grouped number may use on either side of a break.
@@ -219,11 +228,12 @@ pub(crate) struct Unwrap {
 }
 
 impl Unwrap {
-    /// The next bytes of the text layer, starting at layer offset
-    /// `start`; `info` is the text layer's.
+    /// The next bytes of the text layer (masked in `masks`), starting at
+    /// layer offset `start`; `info` is the text layer's.
     pub(crate) fn feed(
         &mut self,
         bytes: &[u8],
+        masks: &Masks,
         start: u64,
         info: &Info,
         ctx: &mut Ctx<'_>,
@@ -234,7 +244,7 @@ impl Unwrap {
         // A candidate from the last push is complete, or dropped, by the
         // end of its next line at the latest: before any break below.
         self.advance(bytes, info, ctx);
-        for q in memchr_iter(b'\n', bytes) {
+        for q in masks.wrap_breaks() {
             if ctx.stopped {
                 return;
             }
@@ -248,7 +258,8 @@ impl Unwrap {
             let next_may_continue = bytes.get(q + 1).is_none_or(|&b| {
                 b.is_ascii_digit() || matches!(b, b'>' | b' ' | b'\t')
             });
-            if digit_before && next_may_continue {
+            if digit_before && next_may_continue && !too_many_before(bytes, q)
+            {
                 self.begin(bytes, q, start);
                 self.advance(&bytes[q + 1..], info, ctx);
             }

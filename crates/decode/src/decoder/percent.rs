@@ -47,6 +47,7 @@ use memchr::{memchr2, memchr2_iter};
 use super::base64::Base64;
 use super::{Decoder as _, Output};
 use crate::layer::{child_info, Ctx, Info, Layer, MIN_BASE64_RUN};
+use crate::prefilter::is_base64;
 use crate::unwrap::weaker;
 
 /// Longest URL token decoded: 8 KiB. Browsers and servers cap a whole URL
@@ -77,12 +78,6 @@ const TOKEN: [bool; 256] = {
     }
     t
 };
-
-/// Whether `b` is in the base64 alphabet (standard or URL-safe, with
-/// padding), as the text layer's base64 follower has it.
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
-}
 
 /// Whether `b` may be part of a URL token.
 fn is_token_byte(b: u8) -> bool {
