@@ -566,7 +566,7 @@ impl Followers {
             let at = start + (k * PIECE) as u64;
             self.masks.compute(piece);
             self.base64.feed(piece, &self.masks, at, info, depth, ctx);
-            self.url.feed(piece, at, info, depth, ctx);
+            self.url.feed(piece, &self.masks, at, info, depth, ctx);
             self.unwrap.feed(piece, &self.masks, at, info, ctx);
         }
     }

@@ -12,7 +12,9 @@
 //!   [`MIN_BASE64_RUN`](crate::MIN_BASE64_RUN) base64 characters starts,
 //!   from the alphabet mask and shifts that find a run of set bits;
 //! - [`Masks::wrap_breaks`]: the line feeds after a digit, where
-//!   [`crate::unwrap`] looks for a wrapped number.
+//!   [`crate::unwrap`] looks for a wrapped number;
+//! - [`Masks::next_url_sign`]: the next `%` or `+`, around which the URL
+//!   follower ([`crate::decoder::percent`]) looks for an encoded token.
 //!
 //! Each has an obvious byte-at-a-time oracle ([`first_long_run_scalar`],
 //! [`wrap_breaks_scalar`]) it is tested against, and the SSE2 masks a
@@ -45,10 +47,12 @@ pub(crate) struct Masks {
     len: usize,
     /// Base64 characters.
     alphabet: Vec<u64>,
-    /// Line feeds that may end the first line of a wrapped number: after
-    /// a digit, or after a carriage return after a digit; and any line
-    /// feed at position 0 or 1, whose bytes before are in the last piece.
+    /// Line breaks (LF or CR) after a digit, and any at position 0 or 1,
+    /// whose bytes before are in the last piece: where
+    /// [`Masks::wrap_breaks`] looks.
     wraps: Vec<u64>,
+    /// `%` and `+`.
+    url_signs: Vec<u64>,
 }
 
 impl Masks {
@@ -81,6 +85,8 @@ impl Masks {
         self.alphabet.resize(blocks, 0);
         self.wraps.clear();
         self.wraps.resize(blocks, 0);
+        self.url_signs.clear();
+        self.url_signs.resize(blocks, 0);
     }
 
     /// Makes these the masks of `piece`: its first [`PIECE`] bytes.
@@ -187,10 +193,40 @@ impl Masks {
         self.len
     }
 
-    /// The line feeds of the piece where [`crate::unwrap`] looks for a
-    /// wrapped number, in order (see [`Masks::wraps`]).
-    pub(crate) fn wrap_breaks(&self) -> SetBits<'_> {
-        SetBits::new(&self.wraps)
+    /// The line feeds of `piece` (the bytes these are the masks of) where
+    /// [`crate::unwrap`] looks for a wrapped number, in order: each line
+    /// feed at position 0 or 1 (the bytes before it are in the last piece,
+    /// which the caller keeps), and each other line feed that follows a
+    /// digit, or a carriage return after a digit.
+    pub(crate) fn wrap_breaks<'a>(
+        &'a self,
+        piece: &'a [u8],
+    ) -> impl Iterator<Item = usize> + 'a {
+        SetBits::new(&self.wraps).filter_map(move |q| match piece[q] {
+            b'\n' => Some(q),
+            // A CR after a digit: the line feed after it, if there is one
+            // in this piece (if not, the next piece starts with it, and it
+            // is taken there, at position 0).
+            _ if q >= 1 && piece[q - 1].is_ascii_digit() => {
+                (piece.get(q + 1) == Some(&b'\n')).then_some(q + 1)
+            }
+            _ => None,
+        })
+    }
+
+    /// The first `%` or `+` at or after `from`.
+    pub(crate) fn next_url_sign(&self, from: usize) -> Option<usize> {
+        let first = from / BLOCK;
+        for (n, &mask) in self.url_signs.iter().enumerate().skip(first) {
+            let mut signs = mask;
+            if n == first {
+                signs &= u64::MAX << (from % BLOCK);
+            }
+            if signs != 0 {
+                return Some(n * BLOCK + signs.trailing_zeros() as usize);
+            }
+        }
+        None
     }
 }
 
@@ -223,8 +259,8 @@ impl Iterator for SetBits<'_> {
 }
 
 /// Fills `masks` for `piece` (at most [`PIECE`] bytes) with `block_masks`
-/// (which gives, for 64 bytes: base64 characters, line feeds, carriage
-/// returns, digits). Always inlined, so that each SIMD flavour gets a
+/// (which gives, for 64 bytes: base64 characters, line breaks, `%` and
+/// `+`, digits). Always inlined, so that each SIMD flavour gets a
 /// copy compiled with its target features.
 #[inline(always)]
 fn fill(
@@ -232,7 +268,7 @@ fn fill(
     masks: &mut Masks,
     block_masks: impl Fn(&[u8; BLOCK]) -> [u64; 4],
 ) {
-    let (mut last_digit, mut last_cr) = (0u64, 0u64);
+    let mut last_digit = 0u64;
     for (n, chunk) in piece.chunks(BLOCK).enumerate() {
         let mut padded = [0u8; BLOCK];
         let block = match chunk.first_chunk::<BLOCK>() {
@@ -242,17 +278,15 @@ fn fill(
                 &padded
             }
         };
-        let [alphabet, lf, cr, digit] = block_masks(block);
+        let [alphabet, line_break, url_sign, digit] = block_masks(block);
         masks.alphabet[n] = alphabet;
-        let digit_before = (digit << 1) | (last_digit >> 63);
-        let cr_before = (cr << 1) | (last_cr >> 63);
-        let digit_two_before = (digit << 2) | (last_digit >> 62);
-        let mut before = digit_before | (cr_before & digit_two_before);
+        masks.url_signs[n] = url_sign;
+        let mut digit_before = (digit << 1) | (last_digit >> 63);
         if n == 0 {
-            before |= 0b11;
+            digit_before |= 0b11;
         }
-        masks.wraps[n] = lf & before;
-        (last_digit, last_cr) = (digit, cr);
+        masks.wraps[n] = line_break & digit_before;
+        last_digit = digit;
     }
 }
 
@@ -307,14 +341,19 @@ fn runs_at_least(mask: u64, n: usize) -> u64 {
     x
 }
 
-/// The masks of `block`, in this order: base64 characters, line feeds,
-/// carriage returns, digits, a byte at a time: the oracle for the SIMD
+/// The masks of `block`, in this order: base64 characters, line breaks
+/// (LF or CR), `%` and `+`, digits, a byte at a time: the oracle for the SIMD
 /// ones, and the path on other CPUs than x86_64.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn block_masks_portable(block: &[u8; BLOCK]) -> [u64; 4] {
     let mut masks = [0u64; 4];
     for (k, &b) in block.iter().enumerate() {
-        let found = [is_base64(b), b == b'\n', b == b'\r', b.is_ascii_digit()];
+        let found = [
+            is_base64(b),
+            b == b'\n' || b == b'\r',
+            b == b'%' || b == b'+',
+            b.is_ascii_digit(),
+        ];
         for (mask, f) in masks.iter_mut().zip(found) {
             *mask |= u64::from(f) << k;
         }
@@ -353,8 +392,8 @@ mod sse2 {
         let twenty_five = _mm_set1_epi8(25);
         let zero = _mm_set1_epi8(b'0' as i8);
         let nine = _mm_set1_epi8(9);
-        let [plus, slash, dash, underscore, equals, lf, cr] =
-            [b'+', b'/', b'-', b'_', b'=', b'\n', b'\r']
+        let [plus, slash, dash, underscore, equals, lf, cr, percent] =
+            [b'+', b'/', b'-', b'_', b'=', b'\n', b'\r', b'%']
                 .map(|c| _mm_set1_epi8(c as i8));
         let mut masks = [0u64; 4];
         for lane in 0..BLOCK / 16 {
@@ -383,8 +422,11 @@ mod sse2 {
             );
             let found = [
                 _mm_or_si128(_mm_or_si128(letter, digit), symbol),
-                _mm_cmpeq_epi8(v, lf),
-                _mm_cmpeq_epi8(v, cr),
+                _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)),
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(v, percent),
+                    _mm_cmpeq_epi8(v, plus),
+                ),
                 digit,
             ];
             for (mask, f) in masks.iter_mut().zip(found) {
@@ -441,8 +483,8 @@ mod avx2 {
     const DIGIT_OR_EQUALS: u8 = 1 << 2;
     const PLUS_DASH_SLASH: u8 = 1 << 3;
     const UNDERSCORE: u8 = 1 << 4;
-    const LINE_FEED: u8 = 1 << 5;
-    const CARRIAGE_RETURN: u8 = 1 << 6;
+    const LINE_BREAK: u8 = 1 << 5;
+    const URL_SIGN: u8 = 1 << 6;
     const DIGIT: u8 = 1 << 7;
     const ALPHABET: u8 = LETTER_A_TO_O
         | LETTER_P_TO_Z
@@ -471,11 +513,11 @@ mod avx2 {
             if lo == 0xF {
                 bits |= UNDERSCORE; // 0x5F
             }
-            if lo == 0xA {
-                bits |= LINE_FEED; // 0x0A
+            if lo == 0xA || lo == 0xD {
+                bits |= LINE_BREAK; // 0x0A, 0x0D
             }
-            if lo == 0xD {
-                bits |= CARRIAGE_RETURN; // 0x0D
+            if lo == 0x5 || lo == 0xB {
+                bits |= URL_SIGN; // `%` 0x25, `+` 0x2B
             }
             if lo <= 9 {
                 bits |= DIGIT;
@@ -490,8 +532,8 @@ mod avx2 {
     /// a byte above 0x7F).
     const HIGH: [u8; 16] = {
         let mut t = [0u8; 16];
-        t[0x0] = LINE_FEED | CARRIAGE_RETURN;
-        t[0x2] = PLUS_DASH_SLASH;
+        t[0x0] = LINE_BREAK;
+        t[0x2] = PLUS_DASH_SLASH | URL_SIGN;
         t[0x3] = DIGIT_OR_EQUALS | DIGIT;
         t[0x4] = LETTER_A_TO_O;
         t[0x5] = LETTER_P_TO_Z | UNDERSCORE;
@@ -691,7 +733,8 @@ mod tests {
                 0..300,
             ),
         ) {
-            let fast: Vec<usize> = Masks::of(&text).wrap_breaks().collect();
+            let masks = Masks::of(&text);
+            let fast: Vec<usize> = masks.wrap_breaks(&text).collect();
             prop_assert_eq!(fast, wrap_breaks_scalar(&text));
         }
     }
@@ -711,6 +754,22 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn url_signs_agree_with_memchr(
+            text in prop::collection::vec(
+                prop::sample::select(b"%+a9 \n=".to_vec()),
+                0..300,
+            ),
+            from in 0usize..300,
+        ) {
+            let from = from.min(text.len());
+            let expected =
+                memchr::memchr2(b'%', b'+', &text[from..]).map(|k| from + k);
+            prop_assert_eq!(Masks::of(&text).next_url_sign(from), expected);
+        }
+    }
+
     #[test]
     fn a_whole_piece_is_masked() {
         let mut piece = vec![b' '; PIECE];
@@ -719,7 +778,10 @@ mod tests {
         piece[PIECE - 100] = b'\n';
         let masks = Masks::of(&piece);
         assert_eq!(masks.first_long_run::<48>(0), PIECE - 50);
-        assert_eq!(masks.wrap_breaks().collect::<Vec<_>>(), [PIECE - 100]);
+        assert_eq!(
+            masks.wrap_breaks(&piece).collect::<Vec<_>>(),
+            [PIECE - 100]
+        );
         // A run reaching the end is found however short it is.
         assert_eq!(
             Masks::of(&piece[..PIECE - 40]).first_long_run::<48>(0),
@@ -738,7 +800,7 @@ mod tests {
                 text[q] = b'\n';
                 let expected = wrap_breaks_scalar(&text);
                 let found: Vec<usize> =
-                    Masks::of(&text).wrap_breaks().collect();
+                    Masks::of(&text).wrap_breaks(&text).collect();
                 assert_eq!(found, expected, "{q} {before:?}");
                 let hit = before[0] == b'7';
                 assert_eq!(expected, if hit { vec![q] } else { vec![] });

@@ -244,7 +244,7 @@ impl Unwrap {
         // A candidate from the last push is complete, or dropped, by the
         // end of its next line at the latest: before any break below.
         self.advance(bytes, info, ctx);
-        for q in masks.wrap_breaks() {
+        for q in masks.wrap_breaks(bytes) {
             if ctx.stopped {
                 return;
             }

@@ -35,19 +35,20 @@
 //! # Cost
 //!
 //! Text layers are most of the traffic, so the follower looks only at `%`
-//! and `+` (found with `memchr2`) and at the few bytes around each; a
+//! and `+` (found in the piece's [`Masks`], computed once for all the
+//! followers) and at the few bytes around each; a
 //! token is only delimited, and then decoded, when one of them tells.
 //! Per push it keeps at most the token still open at its end.
 
 use std::sync::Arc;
 
 use caldicott_core::{Finding, Kind, Notice, Sink};
-use memchr::{memchr2, memchr2_iter};
+use memchr::memchr2_iter;
 
 use super::base64::Base64;
 use super::{Decoder as _, Output};
 use crate::layer::{child_info, Ctx, Info, Layer, MIN_BASE64_RUN};
-use crate::prefilter::is_base64;
+use crate::prefilter::{is_base64, Masks};
 use crate::unwrap::weaker;
 
 /// Longest URL token decoded: 8 KiB. Browsers and servers cap a whole URL
@@ -257,11 +258,12 @@ pub(crate) struct UrlTokens {
 }
 
 impl UrlTokens {
-    /// The next bytes of the text layer, starting at layer offset
-    /// `start`; `info` and `depth` are the text layer's.
+    /// The next bytes of the text layer (masked in `masks`), starting at
+    /// layer offset `start`; `info` and `depth` are the text layer's.
     pub(crate) fn feed(
         &mut self,
         bytes: &[u8],
+        masks: &Masks,
         start: u64,
         info: &Info,
         depth: usize,
@@ -302,9 +304,7 @@ impl UrlTokens {
         // looked at: no token below starts before it. `from` is where the
         // search for the next `%` or `+` goes on.
         let mut from = i;
-        while let Some(p) =
-            memchr2(b'%', b'+', &bytes[from..]).map(|p| from + p)
-        {
+        while let Some(p) = masks.next_url_sign(from) {
             if ctx.stopped || self.spent {
                 return;
             }
