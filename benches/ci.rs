@@ -1,6 +1,7 @@
 //! The consolidated CI benchmark: every shape one-shot, web traffic
-//! one-shot against streams at 64 KiB and 4 KiB chunks, and NHS-family
-//! against all detectors, on 1 MiB corpora (seed
+//! one-shot against streams at 64 KiB and 4 KiB chunks, NHS-family
+//! against all detectors, and the engine against the decoder on web and
+//! CSV traffic, on 1 MiB corpora (seed
 //! `caldicott_benches::SEED`) with short warm-up and measurement times.
 //!
 //! ```text
@@ -38,6 +39,7 @@ fn ci(c: &mut Criterion) {
         Shape::Web,
         &[Detectors::NhsFamily, Detectors::All],
     );
+    suite::decoding(c, CI_LEN, &[Shape::Web, Shape::Csv]);
 }
 
 /// Runs the suite with the quick configuration (what `criterion_group!`

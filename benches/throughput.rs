@@ -1,5 +1,6 @@
 //! The full benchmark suite: scan throughput by input shape, by delivery
-//! (one-shot, streams at 64 KiB and 4 KiB chunks) and by detector set, on
+//! (one-shot, streams at 64 KiB and 4 KiB chunks), by detector set, and
+//! with and without the decoding layers, on
 //! 4 MiB generated corpora (seed `caldicott_benches::SEED`).
 //!
 //! ```text
@@ -32,6 +33,10 @@ fn by_detectors(c: &mut Criterion) {
     }
 }
 
+fn by_decoding(c: &mut Criterion) {
+    suite::decoding(c, FULL_LEN, &Shape::ALL);
+}
+
 /// Runs the suite (what `criterion_group!` and `criterion_main!` expand
 /// to, written out so it can be documented).
 fn main() {
@@ -39,5 +44,6 @@ fn main() {
     by_shape(&mut c);
     by_chunking(&mut c);
     by_detectors(&mut c);
+    by_decoding(&mut c);
     c.final_summary();
 }

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use caldicott_benches::{corpus, Detectors, Mode, Shape, CHUNKS};
+use caldicott_decode::Decoder;
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// Group `shape`: one-shot scans of every shape in `shapes`, all
@@ -77,4 +78,42 @@ pub(crate) fn detectors(
         );
     }
     group.finish();
+}
+
+/// Group `decoding/<shape>`: the cost of looking for encoded content in
+/// plain traffic. One-shot scans with every detector, by the bare
+/// `Engine::scan` (`engine`) and by `Decoder::scan` (`decoder`: sniffing,
+/// the text followers' masks, base64, URL and wrapped-number followers).
+/// The corpora hold no encoded identifiers, so both must report the
+/// planted health identifiers exactly; ids are `decoding/<shape>/engine`
+/// and `decoding/<shape>/decoder`.
+pub(crate) fn decoding(c: &mut Criterion, len: usize, shapes: &[Shape]) {
+    let set = Detectors::All;
+    let engine = set.engine();
+    let decoder = Decoder::new(engine.clone());
+    for &shape in shapes {
+        let corpus = corpus(shape, len);
+        let expected = set.expected(&corpus.planted);
+        let mut group = c.benchmark_group(format!("decoding/{shape}"));
+        group.throughput(Throughput::Bytes(corpus.bytes.len() as u64));
+        group.bench_function("engine", |b| {
+            b.iter(|| {
+                let n = Mode::OneShot.count(&engine, black_box(&corpus.bytes));
+                assert_eq!(n, expected, "{shape} engine: wrong count");
+                n
+            })
+        });
+        group.bench_function("decoder", |b| {
+            b.iter(|| {
+                let found = decoder.scan(black_box(&corpus.bytes));
+                let n = found
+                    .iter()
+                    .filter(|f| f.kind.is_health_identifier())
+                    .count();
+                assert_eq!(n, expected, "{shape} decoder: wrong count");
+                n
+            })
+        });
+        group.finish();
+    }
 }
