@@ -149,8 +149,8 @@ struct Kids {
     decoded: u64,
     /// Parts started (containers).
     parts: usize,
-    /// The bytes of the current DECODE_STEP-aligned block fed so far, to
-    /// be scanned as text if the decoder gives up in it.
+    /// The bytes of the current DECODE_STEP-aligned block from earlier
+    /// pushes, to be scanned as text if the decoder gives up in it.
     block: Vec<u8>,
 }
 
@@ -424,8 +424,8 @@ impl Layer {
         let start = self.pos;
         self.pos += bytes.len() as u64;
         // Where a decoder gave up: the layer offset of the step-block it
-        // failed in, that block's bytes up to this push, and where in this
-        // push the rest starts.
+        // failed in, that block's bytes from earlier pushes, and where in
+        // this push the rest of it starts.
         let mut fallback: Option<(u64, Vec<u8>, usize)> = None;
         let result = match &mut self.state {
             State::Sniff(_) | State::Done => Ok(()),
@@ -445,24 +445,26 @@ impl Layer {
             State::Decode { decoder, kids } => {
                 // Steps end at multiples of DECODE_STEP in the layer, so
                 // that where a decoder gives up does not depend on how the
-                // input was pushed; the bytes of the current step-block are
-                // kept (at most DECODE_STEP) to be scanned as text if it
-                // does. Encoded bytes are counted as they are consumed, so
-                // the expansion ratio compares like with like.
+                // input was pushed; if it does, the rest of the layer from
+                // the start of the step-block it failed in is scanned as
+                // text. The block's bytes from earlier pushes are kept for
+                // that (at most DECODE_STEP; those of this push are in
+                // `bytes`). Encoded bytes are counted as they are consumed,
+                // so the expansion ratio compares like with like.
+                let step_len = DECODE_STEP as u64;
                 let mut result = Ok(());
                 let mut i = 0;
                 while i < bytes.len() {
                     let off = start + i as u64;
-                    let step_len = DECODE_STEP as u64;
                     let boundary = (off / step_len + 1) * step_len;
                     let n = usize::try_from(boundary - off)
                         .unwrap_or(usize::MAX)
                         .min(bytes.len() - i);
                     if off % step_len == 0 {
+                        // A block starts in this push.
                         kids.block.clear();
                     }
                     let step = &bytes[i..i + n];
-                    kids.block.extend_from_slice(step);
                     kids.encoded += n as u64;
                     let mut out = KidsOut {
                         kids,
@@ -474,17 +476,33 @@ impl Layer {
                     i += n;
                     if result.is_err() {
                         let block_start = off - off % step_len;
-                        let block = std::mem::take(&mut kids.block);
-                        fallback = Some((block_start, block, i));
+                        let here =
+                            usize::try_from(block_start.saturating_sub(start))
+                                .unwrap_or(0);
+                        let earlier = std::mem::take(&mut kids.block);
+                        fallback = Some((block_start, earlier, here));
                         break;
+                    }
+                }
+                if result.is_ok() {
+                    // The unfinished block's bytes, for a later push.
+                    let end = start + bytes.len() as u64;
+                    if end % step_len == 0 {
+                        kids.block.clear();
+                    } else {
+                        let block_start = end - end % step_len;
+                        let from =
+                            usize::try_from(block_start.saturating_sub(start))
+                                .unwrap_or(0);
+                        kids.block.extend_from_slice(&bytes[from..]);
                     }
                 }
                 result
             }
         };
-        let (failed_at, block, i) =
+        let (failed_at, earlier, here) =
             fallback.unwrap_or((self.pos, Vec::new(), bytes.len()));
-        let rest = [&block[..], &bytes[i..]];
+        let rest = [&earlier[..], &bytes[here..]];
         match result {
             Ok(()) => {}
             Err(DecodeError::Stopped) => self.stop(ctx, failed_at, rest),
