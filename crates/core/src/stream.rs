@@ -115,6 +115,22 @@ impl Stream {
         }
     }
 
+    /// Makes this stream as it was when it was made: ready for a new
+    /// input from offset 0, with the same engine and the same structure
+    /// setting, and no error; its buffer's allocation is kept. A decoder
+    /// that scans many short layers one after another (the bodies of an
+    /// HTTP connection, the blobs on a page) reuses one stream this way.
+    pub fn reset(&mut self) {
+        let no_structure = self.scan.no_structure;
+        self.buf.clear();
+        self.buf_base = 0;
+        self.total = 0;
+        self.scanned = 0;
+        self.scan = ScanState::default();
+        self.scan.no_structure = no_structure;
+        self.state = State::Open;
+    }
+
     /// Turns structure off for this stream (see
     /// [`Engine::stream_without_structure`](crate::Engine::stream_without_structure)).
     pub(crate) fn without_structure(&mut self) {

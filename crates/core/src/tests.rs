@@ -120,6 +120,48 @@ fn stream_errors_are_sticky() {
 }
 
 #[test]
+fn a_reset_stream_scans_like_a_new_one() {
+    let engine = Engine::default();
+    let fresh = |make: fn(&Engine) -> crate::Stream, input: &[u8]| {
+        let mut s = make(&engine);
+        let mut out = Vec::new();
+        s.push(input, &mut out).unwrap();
+        s.finish(&mut out).unwrap();
+        out
+    };
+    let csv = b"nhs_number,order_id\n9434765919,6135720104\n";
+    let text = b"NHS number 943 476 5919 and 7573562667";
+    for make in [Engine::stream, Engine::stream_without_structure] {
+        let mut s = make(&engine);
+        let mut out = Vec::new();
+        // Ended, failed (a stopped sink) or left mid-input: reset makes
+        // it new each time.
+        s.push(text, &mut out).unwrap();
+        s.finish(&mut out).unwrap();
+        s.reset();
+        assert_eq!(
+            s.push(&text.repeat(200), &mut FnSink(|_| false)),
+            Err(StreamError::Stopped)
+        );
+        s.reset();
+        s.push(b"9434765", &mut out).unwrap();
+        for input in [&csv[..], &text[..]] {
+            s.reset();
+            let mut again = Vec::new();
+            s.push(input, &mut again).unwrap();
+            s.finish(&mut again).unwrap();
+            assert_eq!(again, fresh(make, input));
+        }
+    }
+    // The structure setting is kept: the CSV's order_id column is judged
+    // by its header only with structure on.
+    assert_ne!(
+        fresh(Engine::stream, csv),
+        fresh(Engine::stream_without_structure, csv)
+    );
+}
+
+#[test]
 fn stream_memory_stays_bounded() {
     let engine = Engine::default();
     let mut s = engine.stream();

@@ -122,15 +122,28 @@ pub(crate) struct Layer {
     /// Bytes received so far.
     pos: u64,
     state: State,
+    /// The text state of this layer's last use, ended, kept for the next
+    /// (see [`Layer::recycle`]).
+    spare: Option<Box<Text>>,
+}
+
+/// A text layer's scan: its own core stream and the followers.
+struct Text {
+    stream: Stream,
+    followers: Followers,
+    /// The layer offset of the stream's first byte (0, or where a decoder
+    /// that gave up left off).
+    shift: u64,
+    /// The stream follows structure (it is not the rest of a layer whose
+    /// decoder gave up).
+    structure: bool,
 }
 
 enum State {
     /// Holding the first bytes to recognise the format.
     Sniff(Vec<u8>),
     /// Scanned as text.
-    /// Scanned as text; `shift` is the layer offset of the stream's first
-    /// byte (0, or where a decoder that gave up left off).
-    Text { stream: Box<Stream>, followers: Box<Followers>, shift: u64 },
+    Text(Box<Text>),
     /// Handed to a decoder; its output is the child layer (or, for a
     /// container, a child layer per part).
     Decode { decoder: Box<dyn Decoder>, kids: Box<Kids> },
@@ -144,6 +157,8 @@ struct Kids {
     name: &'static str,
     /// The current child layer.
     child: Option<Box<Layer>>,
+    /// The last child layer, ended, to be recycled for the next part.
+    spare: Option<Box<Layer>>,
     /// Encoded bytes in and decoded bytes out, for the expansion ratio.
     encoded: u64,
     decoded: u64,
@@ -221,9 +236,9 @@ impl Output for KidsOut<'_, '_, '_> {
             Some(child) => child,
             None => {
                 let info = child_info(self.info, name, self.origin_of_child());
-                self.kids
-                    .child
-                    .insert(Box::new(Layer::new(info, self.depth + 1)))
+                let layer =
+                    Layer::reuse(&mut self.kids.spare, info, self.depth + 1);
+                self.kids.child.insert(layer)
             }
         };
         child.push(bytes, self.ctx);
@@ -233,6 +248,7 @@ impl Output for KidsOut<'_, '_, '_> {
     fn part(&mut self, label: &str, text: bool) -> bool {
         if let Some(mut child) = self.kids.child.take() {
             child.finish(self.ctx);
+            self.kids.spare = Some(child);
         }
         if self.ctx.stopped {
             return false;
@@ -260,15 +276,12 @@ impl Output for KidsOut<'_, '_, '_> {
             format!("{}:{label}", self.kids.name)
         };
         let info = child_info(self.info, &name, self.origin_of_child());
-        let mut child = Layer::new(info, self.depth + 1);
+        let mut child =
+            Layer::reuse(&mut self.kids.spare, info, self.depth + 1);
         if text {
-            child.state = State::Text {
-                stream: Box::new(self.ctx.engine.stream()),
-                followers: Box::default(),
-                shift: 0,
-            };
+            child.state = State::Text(child.text(self.ctx, true, 0));
         }
-        self.kids.child = Some(Box::new(child));
+        self.kids.child = Some(child);
         true
     }
 }
@@ -299,7 +312,75 @@ impl Layer {
     }
 
     pub(crate) fn new(info: Info, depth: usize) -> Layer {
-        Layer { info, depth, pos: 0, state: State::Sniff(Vec::new()) }
+        Layer {
+            info,
+            depth,
+            pos: 0,
+            state: State::Sniff(Vec::new()),
+            spare: None,
+        }
+    }
+
+    /// A new layer, made from `spare` (an ended layer) when there is one:
+    /// the parts of an HTTP connection or a multipart body, and the blobs
+    /// of a text layer, come one after another, and recycling the last
+    /// one's stream and followers spares an allocation of each per part.
+    fn reuse(
+        spare: &mut Option<Box<Layer>>,
+        info: Info,
+        depth: usize,
+    ) -> Box<Layer> {
+        match spare.take() {
+            Some(mut layer) => {
+                if let State::Text(text) =
+                    std::mem::replace(&mut layer.state, State::Done)
+                {
+                    layer.spare = Some(text);
+                }
+                layer.info = info;
+                layer.depth = depth;
+                layer.pos = 0;
+                layer.state = State::Sniff(Vec::new());
+                layer
+            }
+            None => Box::new(Layer::new(info, depth)),
+        }
+    }
+
+    /// A text state for this layer, from the spare one when there is one:
+    /// a new stream (without structure for the rest of a layer whose
+    /// decoder gave up) and followers, from layer offset `shift`.
+    fn text(
+        &mut self,
+        ctx: &Ctx<'_>,
+        structure: bool,
+        shift: u64,
+    ) -> Box<Text> {
+        match self.spare.take() {
+            Some(mut text) => {
+                if text.structure == structure {
+                    text.stream.reset();
+                } else if structure {
+                    text.stream = ctx.engine.stream();
+                } else {
+                    text.stream = ctx.engine.stream_without_structure();
+                }
+                text.followers.reset();
+                text.shift = shift;
+                text.structure = structure;
+                text
+            }
+            None => Box::new(Text {
+                stream: if structure {
+                    ctx.engine.stream()
+                } else {
+                    ctx.engine.stream_without_structure()
+                },
+                followers: Followers::default(),
+                shift,
+                structure,
+            }),
+        }
     }
 
     /// The path of this layer, for notices.
@@ -343,16 +424,17 @@ impl Layer {
         }
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sniff(_) | State::Done => {}
-            State::Text { mut stream, mut followers, shift } => {
+            State::Text(mut text) => {
                 let mut sink = LayerSink {
                     layer: &self.info,
                     inner: &mut *ctx.sink,
-                    shift,
+                    shift: text.shift,
                 };
-                if !ctx.stopped && stream.finish(&mut sink).is_err() {
+                if !ctx.stopped && text.stream.finish(&mut sink).is_err() {
                     ctx.stopped = true;
                 }
-                followers.finish(&self.info, self.depth, ctx);
+                text.followers.finish(&self.info, self.depth, ctx);
+                self.spare = Some(text);
             }
             State::Decode { mut decoder, mut kids } => {
                 let result = {
@@ -389,6 +471,7 @@ impl Layer {
                     kids: Box::new(Kids {
                         name: format.name,
                         child: None,
+                        spare: None,
                         encoded: 0,
                         decoded: 0,
                         parts: 0,
@@ -409,11 +492,7 @@ impl Layer {
                 ),
             );
         }
-        self.state = State::Text {
-            stream: Box::new(ctx.engine.stream()),
-            followers: Box::default(),
-            shift: 0,
-        };
+        self.state = State::Text(self.text(ctx, true, 0));
     }
 
     /// Bytes for a layer whose format is decided.
@@ -429,17 +508,17 @@ impl Layer {
         let mut fallback: Option<(u64, Vec<u8>, usize)> = None;
         let result = match &mut self.state {
             State::Sniff(_) | State::Done => Ok(()),
-            State::Text { stream, followers, shift } => {
+            State::Text(text) => {
                 let mut sink = LayerSink {
                     layer: &self.info,
                     inner: &mut *ctx.sink,
-                    shift: *shift,
+                    shift: text.shift,
                 };
-                if stream.push(bytes, &mut sink).is_err() {
+                if text.stream.push(bytes, &mut sink).is_err() {
                     ctx.stopped = true;
                     return;
                 }
-                followers.feed(bytes, start, &self.info, self.depth, ctx);
+                text.followers.feed(bytes, start, &self.info, self.depth, ctx);
                 Ok(())
             }
             State::Decode { decoder, kids } => {
@@ -542,11 +621,7 @@ impl Layer {
         }
         // The rest starts mid-document: no structure (its first line is no
         // CSV header).
-        self.state = State::Text {
-            stream: Box::new(ctx.engine.stream_without_structure()),
-            followers: Box::default(),
-            shift: at,
-        };
+        self.state = State::Text(self.text(ctx, false, at));
         self.pos = at;
         for piece in rest {
             self.feed(piece, ctx);
@@ -595,6 +670,13 @@ impl Followers {
         self.url.finish(info, depth, ctx);
         self.unwrap.finish(info, ctx);
     }
+
+    /// As new, for another text layer; allocations are kept.
+    fn reset(&mut self) {
+        self.base64.reset();
+        self.url = UrlTokens::default();
+        self.unwrap = Unwrap::default();
+    }
 }
 
 /// Follows runs of base64 characters in a text layer; a run of at least
@@ -620,9 +702,19 @@ struct Base64Runs {
     /// The decoded-bytes limit was reached: no more runs are decoded in
     /// this layer (said once, with a notice).
     spent: bool,
+    /// The last blob's layer, ended, to be recycled for the next.
+    spare: Option<Box<Layer>>,
 }
 
 impl Base64Runs {
+    /// As new, for another text layer; allocations are kept.
+    fn reset(&mut self) {
+        let mut head = std::mem::take(&mut self.head);
+        head.clear();
+        let spare = self.spare.take();
+        *self = Base64Runs { head, spare, ..Base64Runs::default() };
+    }
+
     /// The next bytes of the text layer (at most [`PIECE`], masked in
     /// `masks`), starting at layer offset `start`.
     fn feed(
@@ -699,10 +791,9 @@ impl Base64Runs {
             None => self.run_start,
             Some(p) => p.start,
         };
-        let layer =
-            Layer::new(child_info(info, "base64", child_start), depth + 1);
+        let child_info = child_info(info, "base64", child_start);
+        let mut child = Layer::reuse(&mut self.spare, child_info, depth + 1);
         let mut decoder = Base64::new();
-        let mut child = Box::new(layer);
         let (ok, over) = {
             let mut out = OneChild { child: &mut child, ctx, over: false };
             (decoder.push(&self.head, &mut out).is_ok(), out.over)
@@ -753,6 +844,7 @@ impl Base64Runs {
                 out.over
             };
             child.finish(ctx);
+            self.spare = Some(child);
             self.spend_if(over, info, ctx);
         }
     }
