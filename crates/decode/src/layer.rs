@@ -80,10 +80,13 @@ pub const MIN_BASE64_RUN: usize = 48;
 /// Longest run of hex digits that is not decoded as base64: a run of
 /// base64 characters that are all hex digits is decoded only once it shows
 /// another character or grows this long. Hashes and hex ids (a SHA-256 is
-/// 64 characters, a SHA-512 128) are common in logs and are not base64,
-/// and nothing they decode to can hold an identifier: three consecutive
-/// digits encode to at least one character outside the hex digits (a
-/// digit that starts a 3-byte group encodes to `M`, `N` or `O`). Past this
+/// 64 characters, a SHA-512 128) are common in logs and are not base64.
+/// What such a run decodes to starts every 3-byte group with a control
+/// byte, `h`–`z`, `{|}~` or a byte above `0xCF`, never a digit, a capital
+/// or a space: so it holds no three digits in a row (no NHS, CHI or H&C
+/// number, no date), no NINO and no postcode. (An NHSmail address is made
+/// of lowercase letters and `@.`, and a crafted one could come out of a
+/// short all-hex run: the one case this rule could miss.) Past this
 /// length the run is decoded all the same, so that padding a blob with
 /// hex-looking characters (NUL bytes encode to `A`) cannot hide what
 /// follows; a test holds both sides.
@@ -631,9 +634,19 @@ impl Layer {
 
 /// What watches a text layer for content in another form, next to the
 /// engine's scan of it: base64 runs, URL tokens, wrapped numbers. They
-/// take a long push a [`PIECE`] at a time, with the piece's [`Masks`].
+/// see the layer a [`PIECE`] at a time, the pieces aligned to layer
+/// offsets whatever the pushes (the first from where the text starts to
+/// the next multiple of `PIECE`; a piece that a push leaves unfinished is
+/// held until it is complete or the layer ends), each with its
+/// [`Masks`]. So the followers do the same work in the same order however
+/// the input is chunked, down to which of them meets
+/// [`Limits::max_decoded_bytes`] first.
 #[derive(Default)]
 pub(crate) struct Followers {
+    /// The bytes of the current piece so far, when a push ended in it,
+    /// and their layer offset.
+    pending: Vec<u8>,
+    pending_at: u64,
     /// The current piece's masks (kept to reuse the allocation).
     masks: Masks,
     /// Runs of base64 characters, decoded as `base64` layers.
@@ -655,17 +668,67 @@ impl Followers {
         depth: usize,
         ctx: &mut Ctx<'_>,
     ) {
-        for (k, piece) in bytes.chunks(PIECE).enumerate() {
-            let at = start + (k * PIECE) as u64;
-            self.masks.compute(piece);
-            self.base64.feed(piece, &self.masks, at, info, depth, ctx);
-            self.url.feed(piece, &self.masks, at, info, depth, ctx);
-            self.unwrap.feed(piece, &self.masks, at, info, ctx);
+        let piece_len = PIECE as u64;
+        let (mut pos, mut rest) = (start, bytes);
+        while !rest.is_empty() {
+            let piece_end = pos - pos % piece_len + piece_len;
+            let n = usize::try_from(piece_end - pos)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
+            let (now, later) = rest.split_at(n);
+            let completes = pos + n as u64 == piece_end;
+            if self.pending.is_empty() && completes {
+                // The rest of a piece, all in this push: followed where
+                // it is.
+                self.follow(now, pos, info, depth, ctx);
+            } else {
+                if self.pending.is_empty() {
+                    self.pending_at = pos;
+                }
+                self.pending.extend_from_slice(now);
+                if completes {
+                    self.follow_pending(info, depth, ctx);
+                }
+            }
+            pos += n as u64;
+            rest = later;
         }
+    }
+
+    /// The held piece, through each follower.
+    fn follow_pending(
+        &mut self,
+        info: &Info,
+        depth: usize,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let piece = std::mem::take(&mut self.pending);
+        self.follow(&piece, self.pending_at, info, depth, ctx);
+        self.pending = piece;
+        self.pending.clear();
+    }
+
+    /// One piece, at layer offset `at`, through each follower.
+    fn follow(
+        &mut self,
+        piece: &[u8],
+        at: u64,
+        info: &Info,
+        depth: usize,
+        ctx: &mut Ctx<'_>,
+    ) {
+        debug_assert!(piece.len() <= PIECE, "a piece is masked whole");
+        self.masks.compute(piece);
+        self.base64.feed(piece, &self.masks, at, info, depth, ctx);
+        self.url.feed(piece, &self.masks, at, info, depth, ctx);
+        self.unwrap.feed(piece, &self.masks, at, info, ctx);
     }
 
     /// The text layer has ended.
     fn finish(&mut self, info: &Info, depth: usize, ctx: &mut Ctx<'_>) {
+        if !self.pending.is_empty() {
+            self.follow_pending(info, depth, ctx);
+        }
         self.base64.end_run(info, ctx);
         self.url.finish(info, depth, ctx);
         self.unwrap.finish(info, ctx);
@@ -673,11 +736,18 @@ impl Followers {
 
     /// As new, for another text layer; allocations are kept.
     fn reset(&mut self) {
+        self.pending.clear();
         self.base64.reset();
         self.url = UrlTokens::default();
         self.unwrap = Unwrap::default();
     }
 }
+
+/// [`Base64Runs::in_break`] after a CR: an LF may follow.
+const BREAK_CR: u8 = 1;
+/// [`Base64Runs::in_break`] after an LF (alone or after a CR): the line
+/// break is whole, and another ends the run.
+const BREAK_DONE: u8 = 2;
 
 /// Follows runs of base64 characters in a text layer; a run of at least
 /// [`MIN_BASE64_RUN`] characters is decoded as a child layer while it
@@ -694,8 +764,9 @@ struct Base64Runs {
     head: Vec<u8>,
     /// Every character of the run so far is a hex digit.
     hex_only: bool,
-    /// Line-break bytes since the last base64 character: CR, LF or CR LF
-    /// continue a run; anything more ends it.
+    /// The line break since the last base64 character: none (0),
+    /// [`BREAK_CR`] or [`BREAK_DONE`]. CR, LF or CR LF continue a run;
+    /// anything more (a blank line) ends it.
     in_break: u8,
     /// The decoder and child layer of a run being decoded.
     active: Option<(Base64, Box<Layer>)>,
@@ -743,7 +814,8 @@ impl Base64Runs {
             let b = bytes[i];
             if is_base64(b) {
                 // The run's characters in this piece, handled at once.
-                let end = masks.run_end(i);
+                // (At least one byte: `b` is one, whatever the masks say.)
+                let end = masks.run_end(i).max(i + 1);
                 let segment = &bytes[i..end];
                 if self.run_len == 0 {
                     self.run_start = start + i as u64;
@@ -774,9 +846,18 @@ impl Base64Runs {
                 }
                 continue;
             }
-            if self.active.is_some() && self.line_break_continues(b) {
+            // A run held back for being all hex digits may be the first
+            // line of wrapped base64 (binary data that starts with zero
+            // bytes encodes to `A`s: a DICOM preamble): it goes on across
+            // a line break too, if its length is whole quanta, as a
+            // wrapped line's is.
+            let held = self.run_len >= MIN_BASE64_RUN
+                && self.hex_only
+                && self.run_len % 4 == 0;
+            if (self.active.is_some() || held) && self.line_break_continues(b)
+            {
                 // A wrapped line: the run goes on if base64 follows.
-                self.in_break += 1;
+                self.in_break = if b == b'\r' { BREAK_CR } else { BREAK_DONE };
             } else if self.run_len > 0 {
                 self.end_run(info, ctx);
             }
@@ -827,7 +908,7 @@ impl Base64Runs {
     /// Whether `b` continues a run across one line break: CR or LF first,
     /// or LF after CR; a blank line ends it.
     fn line_break_continues(&self, b: u8) -> bool {
-        matches!((self.in_break, b), (0, b'\r' | b'\n') | (1, b'\n'))
+        matches!((self.in_break, b), (0, b'\r' | b'\n') | (BREAK_CR, b'\n'))
     }
 
     /// The current run has ended: decode what is left of it.

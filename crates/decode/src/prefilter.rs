@@ -95,9 +95,7 @@ impl Masks {
         self.reset(piece.len());
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                avx2::fill(piece, self);
-            } else {
+            if !avx2::fill_if_available(piece, self) {
                 fill(piece, self, sse2::block_masks);
             }
         }
@@ -542,16 +540,25 @@ mod avx2 {
         t
     };
 
-    /// Fills `masks` for `piece`, with AVX2.
-    pub(super) fn fill(piece: &[u8], masks: &mut Masks) {
-        // SAFETY: the caller checked that the CPU has AVX2
-        // (`is_x86_feature_detected!`), the target feature the callee
-        // enables.
-        unsafe { fill_avx2(piece, masks) }
+    /// Fills `masks` for `piece` with AVX2 if this CPU has it (`true`),
+    /// else leaves them for the caller (`false`).
+    pub(super) fn fill_if_available(piece: &[u8], masks: &mut Masks) -> bool {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return false;
+        }
+        // SAFETY: the CPU has AVX2 (checked above), the one target
+        // feature `fill` enables.
+        unsafe { fill(piece, masks) };
+        true
     }
 
+    /// Fills `masks` for `piece`, with AVX2.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have AVX2.
     #[target_feature(enable = "avx2")]
-    fn fill_avx2(piece: &[u8], masks: &mut Masks) {
+    unsafe fn fill(piece: &[u8], masks: &mut Masks) {
         super::fill(piece, masks, |block| block_masks(block));
     }
 

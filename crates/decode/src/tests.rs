@@ -288,16 +288,24 @@ fn hex_runs_are_not_decoded_as_base64() {
 
 #[test]
 fn a_digit_never_starts_a_group_decoded_from_hex_digits() {
-    // Why skipping all-hex runs hides no identifier: every 3-byte group
-    // decoded from hex-digit characters starts with a byte that is not an
-    // ASCII digit, so no three digits in a row come out of such a run.
+    // Why skipping all-hex runs hides no number, NINO or postcode: every
+    // 3-byte group decoded from hex-digit characters starts with a byte
+    // that is not a digit, a capital or a space, so no three of those in
+    // a row come out of such a run.
     let alphabet =
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let index = |c: u8| alphabet.iter().position(|&a| a == c).unwrap() as u8;
     for c0 in (0..=255u8).filter(u8::is_ascii_hexdigit) {
         for c1 in (0..=255u8).filter(u8::is_ascii_hexdigit) {
             let first = (index(c0) << 2) | (index(c1) >> 4);
-            assert!(!first.is_ascii_digit(), "{}{}", c0 as char, c1 as char);
+            assert!(
+                !(first.is_ascii_digit()
+                    || first.is_ascii_uppercase()
+                    || first == b' '),
+                "{}{}",
+                c0 as char,
+                c1 as char
+            );
         }
     }
 }
@@ -327,6 +335,57 @@ fn hex_looking_padding_cannot_hide_a_blob() {
             text.as_bytes(),
         );
     }
+}
+
+#[test]
+fn wrapped_base64_whose_first_lines_look_like_hex_is_decoded_whole() {
+    // 120 zero bytes (a preamble) encode to 160 `A`s: the first two
+    // 76-character lines are all hex digits.
+    let data = [&[0u8; 120][..], LETTER].concat();
+    let blob = b64(&data);
+    let lines: Vec<&str> = blob
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let text =
+        format!("attachment follows\r\n{}\r\n\r\nbye", lines.join("\r\n"));
+    let got = scan(text.as_bytes());
+    assert_eq!(
+        plain(&got.findings),
+        vec![("nhs_number".into(), 131, 143, "base64".into(), 20)]
+    );
+    assert_chunking_invariant(
+        &Decoder::new(Engine::default()),
+        text.as_bytes(),
+    );
+    // A hash that ends its line, with a blank line or punctuation after
+    // it, is still not decoded.
+    let hash =
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    assert!(!decoded_at_all(format!("{hash}\n\nNext\n").as_bytes()));
+    assert!(!decoded_at_all(format!("{hash}\n* next item\n").as_bytes()));
+}
+
+#[test]
+fn followers_share_the_decoded_limit_the_same_way_however_chunked() {
+    // A URL token and a base64 blob in one piece, and room to decode only
+    // one of them: which one does not depend on the chunking.
+    let limits = Limits { max_decoded_bytes: 72, ..Limits::default() };
+    let text = format!(
+        "{}q=NHS%20943%20476%205919&x {} b\n",
+        " ".repeat(32),
+        b64(LETTER)
+    );
+    assert_chunking_invariant(
+        &Decoder::with_limits(Engine::default(), limits.clone()),
+        text.as_bytes(),
+    );
+    let mut got = Collected::default();
+    Decoder::with_limits(Engine::default(), limits)
+        .scan_into(text.as_bytes(), &mut got);
+    assert_eq!(got.findings.len(), 1, "{:?}", plain(&got.findings));
+    assert_eq!(got.notices.len(), 1);
 }
 
 #[test]
