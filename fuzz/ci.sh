@@ -6,7 +6,7 @@
 #   fuzz/ci.sh [SECONDS_PER_TARGET]   (default 60)
 #
 # Time: targets run two at a time, so fuzzing takes about
-# SECONDS_PER_TARGET × 2 for the four targets, plus the build: a few
+# SECONDS_PER_TARGET × 3 for the five targets, plus the build: a few
 # seconds when fuzz/target is warm, about three minutes cold.
 set -euo pipefail
 cd "$(dirname "$0")"

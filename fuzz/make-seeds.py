@@ -23,6 +23,13 @@ caldicott-testkit's loader does, and writes:
   validators/formed-*        a few numbers in the "formed" mode (byte 1)
   config/*                   hand-written TOML and JSON configurations and
                              policies
+  decode_vs_slice/<doc>-<j>  each encoded document of ENCODED below (gzip,
+                             zlib, base64 in JSON, MIME with base64 and
+                             quoted-printable parts, HTTP with chunked,
+                             gzip and form bodies, multipart, UTF-16, zip,
+                             percent-encoded and wrapped numbers) behind
+                             DECODE_HEADERS (limits and chunking; format:
+                             DecodeInput::decode)
 
 The output is deterministic; the script first deletes every file it wrote
 before (all files in those directories), so rerun it after changing the
@@ -361,8 +368,127 @@ value="Smith"/></name></Patient></resource></entry><entry><resource>
 }
 
 
+LETTER = b"Dear Dr Smith, NHS number 943 476 5919 for the referral.\r\n"
+CSV = b"nhs_number,name,dob\r\n9434765919,Ann Example,01/02/1960\r\n"
+
+
+def chunked(body, size=7):
+    out = b""
+    for i in range(0, len(body), size):
+        part = body[i : i + size]
+        out += b"%x\r\n" % len(part) + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def zipped(entries):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def encoded_docs():
+    """Documents that reach each decoder (test data: the 9xx number)."""
+    import base64
+    import gzip
+    import zlib
+
+    gz = gzip.compress(CSV, mtime=0)
+    b64 = base64.b64encode(LETTER)
+    boundary = b"XyZ"
+    multipart = (
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="f"; filename="p.csv.gz"\r\n'
+        b"Content-Type: application/gzip\r\n\r\n" + gz + b"\r\n"
+        b"--" + boundary + b"--\r\n"
+    )
+    docx = zipped(
+        [
+            ("[Content_Types].xml", b"<Types/>"),
+            (
+                "word/document.xml",
+                b'<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>NHS 943 476'
+                b"</w:t></w:r><w:r><w:t> 5919</w:t></w:r></w:p></w:body>"
+                b"</w:document>",
+            ),
+        ]
+    )
+    return {
+        "gzip": gz,
+        "zlib": zlib.compress(LETTER),
+        "base64-json": b'{"file": "' + b64 + b'", "n": 1}',
+        "base64-wrapped": b"\r\n".join(
+            base64.b64encode(b"\0" * 60 + LETTER)[i : i + 76]
+            for i in range(0, 160, 76)
+        ),
+        "gzip-in-base64": b"x=" + base64.b64encode(gz) + b"\n",
+        "mime": (
+            b"From: a@example.org\r\nSubject: =?utf-8?B?"
+            + base64.b64encode(b"NHS 943 476 5919")
+            + b"?=\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+            b"--b1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            b"NHS number 943 4=\r\n76 5919\r\n"
+            b"--b1\r\nContent-Type: text/csv\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(CSV).replace(b"\n", b"\r\n")
+            + b"--b1--\r\n"
+        ),
+        "http-chunked-gzip": (
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + chunked(gz)
+        ),
+        "http-form": (
+            b"POST /submit?nhs=943+476+5919 HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 24\r\n\r\nnhs=943%20476%205919&a=1"
+            b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+        ),
+        "http-multipart": (
+            b"POST /upload HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=" + boundary + b"\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(multipart) + multipart
+        ),
+        "http-deflate": (
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(zlib.compress(CSV))
+            + zlib.compress(CSV)
+        ),
+        "utf16": b"\xff\xfe" + CSV.decode().encode("utf-16-le"),
+        "utf16-no-bom": LETTER.decode().encode("utf-16-be"),
+        "zip-docx": docx,
+        "url-and-wrap": (
+            b"see https://x.example/p?id=943%20476%205919 and\n"
+            b"> NHS number 943 476\n> 5919\n"
+        ),
+    }
+
+
+# Limits and chunking headers for decode_vs_slice (DecodeInput::decode):
+# default limits in one push, byte by byte, and a mix with tight limits.
+DECODE_HEADERS = [
+    bytes([0, 0]),
+    bytes([0, 1]) + struct.pack("<H", 1),
+    bytes([0, 2]) + struct.pack("<H", 3) + struct.pack("<H", 0x4000 | 200),
+    bytes([3 | 1 << 3, 1]) + struct.pack("<H", 0x8000 | 4095),
+    bytes([0x80 | 2 << 5 | 2 << 3, 1]) + struct.pack("<H", 0x4000 | 17),
+]
+
+
 def main():
-    for target in ("scan_slice", "stream_vs_slice", "validators", "config"):
+    for target in (
+        "scan_slice",
+        "stream_vs_slice",
+        "validators",
+        "config",
+        "decode_vs_slice",
+    ):
         d = CORPUS / target
         d.mkdir(parents=True, exist_ok=True)
         for old in d.iterdir():
@@ -395,6 +521,11 @@ def main():
         (CORPUS / "validators" / name).write_bytes(data)
     for name, text in CONFIGS.items():
         (CORPUS / "config" / name).write_text(text, encoding="utf-8")
+    for i, (name, data) in enumerate(encoded_docs().items()):
+        extra = DECODE_HEADERS[2 + i % (len(DECODE_HEADERS) - 2)]
+        for j, header in enumerate([DECODE_HEADERS[0], DECODE_HEADERS[1], extra]):
+            path = CORPUS / "decode_vs_slice" / f"{name}-{j}"
+            path.write_bytes(header + data)
     print(f"{n} table cases and documents -> {CORPUS}")
 
 

@@ -165,3 +165,17 @@ pub fn config(case: &ConfigCase) {
         }
     }
 }
+
+input!(
+    /// `decode_vs_slice`: decoding limits, chunking and input (format:
+    /// `DecodeInput::decode` in `tests/integration/fuzz_regressions.rs`).
+    DecodeCase(props::DecodeInput),
+    props::DecodeInput::decode,
+);
+
+/// Target `decode_vs_slice`: a `DecodingStream` equals `Decoder::scan`
+/// under the decoded limits and chunking, without a panic, within the
+/// decoded-bytes limit.
+pub fn decode_vs_slice(case: &DecodeCase) {
+    props::check_decode_vs_slice(&case.0);
+}

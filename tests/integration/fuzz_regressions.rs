@@ -6,8 +6,8 @@
 //! too (`fuzz/src/lib.rs` includes it with `#[path]`), so what `cargo test`
 //! asserts on a crash file is exactly what the fuzzer asserted when it
 //! found it. Keep it free of dependencies other than `caldicott_core`,
-//! `serde_json` and `std`, and keep the replay tests in the `replay` module
-//! (compiled only under `cfg(test)`).
+//! `caldicott_decode`, `serde_json` and `std`, and keep the replay tests in
+//! the `replay` module (compiled only under `cfg(test)`).
 //!
 //! Input formats are decoded here by hand, not with `arbitrary`, so a crash
 //! file replays byte for byte under plain `cargo test` whatever version of
@@ -27,6 +27,7 @@ use caldicott_core::{
     MAX_DISTINCT_TRACKED, MAX_EXTRA_KEYWORDS, MAX_KEYWORD_LEN,
     MAX_STREAM_BUFFER,
 };
+use caldicott_decode::{Collected, Decoder, Limits};
 
 /// Inputs longer than this are rejected by the fuzz targets
 /// (`Corpus::Reject`) and must not be checked in.
@@ -1339,6 +1340,154 @@ pub(crate) fn check_policy(policy: &Policy) {
 // Replay.
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// decode_vs_slice
+// ---------------------------------------------------------------------------
+
+/// A `decode_vs_slice` input: decoding limits, a chunking and an input for
+/// `caldicott_decode`.
+pub(crate) struct DecodeInput {
+    pub(crate) limits: Limits,
+    /// Chunk sizes, used in turn and cycled; 0 is an empty push. Empty:
+    /// the input in one push.
+    pub(crate) chunks: Vec<usize>,
+    /// The bytes decoded and scanned.
+    pub(crate) hay: Vec<u8>,
+}
+
+/// `max_decoded_bytes` values a limits byte picks from: the default, and
+/// sizes that stop every decoder at its first bytes or part way.
+const DECODED_LIMITS: [u64; 8] =
+    [1 << 30, 0, 16, 100, 1000, 10_000, 100_000, 1_000_000];
+
+impl DecodeInput {
+    /// Decodes a fuzz input (every byte string is valid):
+    ///
+    /// | bytes | meaning |
+    /// |---|---|
+    /// | 0 | bits 0–2: `max_decoded_bytes`, [`DECODED_LIMITS`]`[b & 7]`; bits 3–4: `max_depth` 8, 0, 1 or 3; bits 5–6: `max_parts` 1024, 0, 1 or 4; bit 7: `max_expansion_ratio` 2 (else 100) |
+    /// | 1 | number of chunk sizes, mod 9 |
+    /// | … | each chunk size a u16 LE `v`, as for `StreamInput::decode` |
+    /// | rest | the input |
+    pub(crate) fn decode(data: &[u8]) -> DecodeInput {
+        let mut r = Reader(data);
+        let b = r.u8();
+        let limits = Limits {
+            max_decoded_bytes: DECODED_LIMITS[usize::from(b & 7)],
+            max_depth: [8, 0, 1, 3][usize::from((b >> 3) & 3)],
+            max_parts: [1024, 0, 1, 4][usize::from((b >> 5) & 3)],
+            max_expansion_ratio: if b & 0x80 != 0 { 2 } else { 100 },
+        };
+        let n_chunks = usize::from(r.u8() % 9);
+        let chunks = (0..n_chunks)
+            .map(|_| {
+                let v = usize::from(r.u16());
+                match v >> 14 {
+                    0 => v & 0xF,
+                    1 => v & 0xFF,
+                    2 => v & 0xFFF,
+                    _ => (v & 0x3FFF) * 4,
+                }
+            })
+            .collect();
+        DecodeInput { limits, chunks, hay: r.0.to_vec() }
+    }
+}
+
+impl fmt::Debug for DecodeInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = &self.limits;
+        writeln!(f, "check_decode_vs_slice(&DecodeInput {{")?;
+        writeln!(f, "    limits: Limits {{")?;
+        writeln!(f, "        max_depth: {},", l.max_depth)?;
+        writeln!(f, "        max_decoded_bytes: {},", l.max_decoded_bytes)?;
+        writeln!(
+            f,
+            "        max_expansion_ratio: {},",
+            l.max_expansion_ratio
+        )?;
+        writeln!(f, "        max_parts: {},", l.max_parts)?;
+        writeln!(f, "    }},")?;
+        writeln!(f, "    chunks: vec!{:?},", self.chunks)?;
+        writeln!(f, "    hay: b\"{}\".to_vec(),", escape_bytes(&self.hay))?;
+        write!(f, "}});")
+    }
+}
+
+/// Findings and notices of `collected`, each as its `Debug` form, sorted:
+/// what a decoding stream must match, whatever the order in which layers
+/// delivered them (DESIGN.md: across layers the interleaving may differ
+/// with the chunking).
+fn sorted_forms(collected: &Collected) -> (Vec<String>, Vec<String>) {
+    let mut findings: Vec<String> =
+        collected.findings.iter().map(|f| format!("{f:?}")).collect();
+    let mut notices: Vec<String> =
+        collected.notices.iter().map(|n| format!("{n:?}")).collect();
+    findings.sort();
+    notices.sort();
+    (findings, notices)
+}
+
+/// The `decode_vs_slice` properties, for any input, limits and chunking:
+///
+/// 1. Decoding never panics (one-shot or streamed).
+/// 2. A `DecodingStream` fed in the input's chunks reports the same
+///    findings and the same notices as `Decoder::scan_into`.
+/// 3. A finding outside any layer lies within the input; one inside a
+///    layer names its path, and the layer starts within the input.
+/// 4. The decoded total stays within `max_decoded_bytes`.
+pub(crate) fn check_decode_vs_slice(input: &DecodeInput) {
+    let decoder =
+        Decoder::with_limits(default_engine().clone(), input.limits.clone());
+    let mut whole = Collected::default();
+    decoder.scan_into(&input.hay, &mut whole);
+
+    let mut streamed = Collected::default();
+    let mut stream = decoder.stream();
+    let mut pos = 0;
+    let mut k = 0;
+    while pos < input.hay.len() {
+        let n = match input.chunks.get(k % input.chunks.len().max(1)) {
+            Some(&size) => size.min(input.hay.len() - pos),
+            None => input.hay.len(),
+        };
+        stream
+            .push(&input.hay[pos..pos + n], &mut streamed)
+            .expect("a push before finish, to a sink that never stops");
+        pos += n;
+        k += 1;
+        if k > input.hay.len() + input.chunks.len() + 1 {
+            // Only empty pushes left (every size is 0): the rest at once.
+            stream.push(&input.hay[pos..], &mut streamed).expect("the rest");
+            pos = input.hay.len();
+        }
+    }
+    stream.finish(&mut streamed).expect("finish once");
+    assert!(
+        stream.decoded_bytes() <= input.limits.max_decoded_bytes,
+        "decoded {} bytes over a limit of {}",
+        stream.decoded_bytes(),
+        input.limits.max_decoded_bytes
+    );
+    assert_eq!(
+        sorted_forms(&streamed),
+        sorted_forms(&whole),
+        "a decoding stream in chunks {:?} differs from the one-shot scan",
+        input.chunks
+    );
+    let len = input.hay.len() as u64;
+    for f in &whole.findings {
+        assert!(f.start < f.end, "{f:?}");
+        match &f.layer {
+            None => assert!(f.end <= len, "{f:?} past the input's end"),
+            Some(layer) => {
+                assert!(!layer.path.is_empty(), "{f:?}");
+                assert!(layer.start <= len, "{f:?}: layer past the end");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod replay {
     use std::path::{Path, PathBuf};
@@ -1438,11 +1587,41 @@ mod replay {
     }
 
     #[test]
+    fn decode_vs_slice() {
+        replay("decode_vs_slice", DecodeInput::decode, check_decode_vs_slice);
+    }
+
+    #[test]
+    fn decode_seeds_reach_their_decoders() {
+        // Each encoded document's first seed (default limits, one push)
+        // finds the number inside a decoded layer: the seeds start the
+        // fuzzer inside every decoder, not at its door.
+        let dir = root().join("fuzz/corpus/decode_vs_slice");
+        let firsts: Vec<PathBuf> = files(&dir)
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with("-0"))
+            .collect();
+        assert!(firsts.len() >= 10, "{} first seeds", firsts.len());
+        for path in firsts {
+            let input = DecodeInput::decode(&std::fs::read(&path).unwrap());
+            let found =
+                Decoder::new(default_engine().clone()).scan(&input.hay);
+            assert!(
+                found.iter().any(|f| f.layer.is_some()),
+                "{}: nothing found inside a layer: {found:?}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
     fn decoders_accept_anything() {
         for data in [&b""[..], b"\x01", b"\xff\xff\xff\xff\xff\xff\xff"] {
             let s = StreamInput::decode(data);
             assert!(Engine::new(s.config).is_ok());
             let _ = ValidatorInput::decode(data);
+            let d = DecodeInput::decode(data);
+            assert!(d.hay.len() <= data.len());
         }
     }
 

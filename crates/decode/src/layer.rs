@@ -167,8 +167,8 @@ struct Kids {
     decoded: u64,
     /// Parts started (containers).
     parts: usize,
-    /// The bytes of the current DECODE_STEP-aligned block from earlier
-    /// pushes, to be scanned as text if the decoder gives up in it.
+    /// The start of the current DECODE_STEP-aligned step, when a push
+    /// ended in it: held until the step is whole (or the layer ends).
     block: Vec<u8>,
 }
 
@@ -425,6 +425,18 @@ impl Layer {
             self.decide(&head, ctx);
             self.feed(&head, ctx);
         }
+        // The last step, unfinished, goes to the decoder now.
+        if let State::Decode { decoder, kids } = &mut self.state {
+            if !kids.block.is_empty() {
+                let step = std::mem::take(&mut kids.block);
+                kids.encoded += step.len() as u64;
+                let mut out =
+                    KidsOut { kids, info: &self.info, depth: self.depth, ctx };
+                let result = decoder.push(&step, &mut out);
+                let at = self.pos - step.len() as u64;
+                self.check(result, at, [&step, &[]], ctx);
+            }
+        }
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sniff(_) | State::Done => {}
             State::Text(mut text) => {
@@ -525,14 +537,16 @@ impl Layer {
                 Ok(())
             }
             State::Decode { decoder, kids } => {
-                // Steps end at multiples of DECODE_STEP in the layer, so
-                // that where a decoder gives up does not depend on how the
-                // input was pushed; if it does, the rest of the layer from
-                // the start of the step-block it failed in is scanned as
-                // text. The block's bytes from earlier pushes are kept for
-                // that (at most DECODE_STEP; those of this push are in
-                // `bytes`). Encoded bytes are counted as they are consumed,
-                // so the expansion ratio compares like with like.
+                // The decoder is handed whole steps, DECODE_STEP bytes
+                // aligned to layer offsets, whatever the pushes (a step a
+                // push leaves unfinished is held in `kids.block` until it
+                // is whole, or the layer ends): so it makes the same output
+                // and fails at the same place however the input is
+                // chunked (a decoder may emit part of a write before an
+                // error in it, or not). If it fails, the rest of the layer
+                // from the start of that step is scanned as text. Encoded
+                // bytes are counted as they are handed over, so the
+                // expansion ratio compares like with like.
                 let step_len = DECODE_STEP as u64;
                 let mut result = Ok(());
                 let mut i = 0;
@@ -542,12 +556,20 @@ impl Layer {
                     let n = usize::try_from(boundary - off)
                         .unwrap_or(usize::MAX)
                         .min(bytes.len() - i);
-                    if off % step_len == 0 {
-                        // A block starts in this push.
-                        kids.block.clear();
+                    let now = &bytes[i..i + n];
+                    i += n;
+                    if off + (n as u64) < boundary {
+                        kids.block.extend_from_slice(now);
+                        break;
                     }
-                    let step = &bytes[i..i + n];
-                    kids.encoded += n as u64;
+                    // The step: its held start and these bytes, or these
+                    // bytes alone.
+                    let mut held = std::mem::take(&mut kids.block);
+                    if !held.is_empty() {
+                        held.extend_from_slice(now);
+                    }
+                    let step = if held.is_empty() { now } else { &held[..] };
+                    kids.encoded += step.len() as u64;
                     let mut out = KidsOut {
                         kids,
                         info: &self.info,
@@ -555,29 +577,13 @@ impl Layer {
                         ctx,
                     };
                     result = decoder.push(step, &mut out);
-                    i += n;
                     if result.is_err() {
-                        let block_start = off - off % step_len;
-                        let here =
-                            usize::try_from(block_start.saturating_sub(start))
-                                .unwrap_or(0);
-                        let earlier = std::mem::take(&mut kids.block);
-                        fallback = Some((block_start, earlier, here));
+                        let whole = step.to_vec();
+                        fallback = Some((boundary - step_len, whole, i));
                         break;
                     }
-                }
-                if result.is_ok() {
-                    // The unfinished block's bytes, for a later push.
-                    let end = start + bytes.len() as u64;
-                    if end % step_len == 0 {
-                        kids.block.clear();
-                    } else {
-                        let block_start = end - end % step_len;
-                        let from =
-                            usize::try_from(block_start.saturating_sub(start))
-                                .unwrap_or(0);
-                        kids.block.extend_from_slice(&bytes[from..]);
-                    }
+                    held.clear();
+                    kids.block = held;
                 }
                 result
             }
@@ -585,6 +591,18 @@ impl Layer {
         let (failed_at, earlier, here) =
             fallback.unwrap_or((self.pos, Vec::new(), bytes.len()));
         let rest = [&earlier[..], &bytes[here..]];
+        self.check(result, failed_at, rest, ctx);
+    }
+
+    /// After a decoder's step: if it failed, says why (unless it was told
+    /// to stop) and scans the rest of the layer, from `failed_at`, as text.
+    fn check(
+        &mut self,
+        result: Result<(), DecodeError>,
+        failed_at: u64,
+        rest: [&[u8]; 2],
+        ctx: &mut Ctx<'_>,
+    ) {
         match result {
             Ok(()) => {}
             Err(DecodeError::Stopped) => self.stop(ctx, failed_at, rest),

@@ -204,11 +204,12 @@ enum StreamState {
 
 /// A stream through the decoding layers: push chunks, findings come out
 /// as each layer decides them. The findings do not depend on the
-/// chunking, as for [`caldicott_core::Stream`]. A text layer's followers
-/// (base64 runs, URL tokens, wrapped numbers) see it in 16 KiB pieces
-/// aligned to its offsets, so what they find may come out up to 16 KiB
-/// after its bytes were pushed (or at `finish`), and each text layer holds
-/// at most one such piece.
+/// chunking, as for [`caldicott_core::Stream`]. To keep it so, a decoding
+/// layer (gzip, HTTP, MIME…) hands its decoder whole 4 KiB steps, and a
+/// text layer's followers (base64 runs, URL tokens, wrapped numbers) see
+/// it in 16 KiB pieces, each aligned to the layer's offsets: what is found
+/// through them may come out that much after its bytes were pushed (or at
+/// `finish`), and each layer holds at most one such step or piece.
 pub struct DecodingStream {
     decoder: Decoder,
     root: Layer,

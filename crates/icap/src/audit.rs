@@ -52,7 +52,9 @@ use crate::{MASK_DIGIT_RUN, MAX_AUDIT_URL};
 ///   `on_error` what that made the server do.
 /// * `early`: the `block` verdict was reached on the preview alone; the
 ///   rest of the body was still read (so that the proxy's client has
-///   sent it all when the page arrives), but not scanned.
+///   sent it all when the page arrives), but not scanned. Decoding layers
+///   take their input in whole 4 KiB steps, so a preview is scanned once
+///   it and the HTTP head fill one (the advertised `Preview: 4096` does).
 /// * `report` holds counts only; `findings` their masked form (at most
 ///   [`crate::MAX_AUDIT_FINDINGS`]), never a full value.
 pub struct AuditLog {
