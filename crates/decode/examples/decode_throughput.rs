@@ -17,6 +17,9 @@ use std::time::Instant;
 use caldicott_core::Engine;
 use caldicott_decode::Decoder;
 
+/// A scan to time: the input's bytes in, the number of findings out.
+type Scan<'a> = &'a dyn Fn(&[u8]) -> usize;
+
 fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
@@ -43,7 +46,7 @@ fn main() {
     let whole = |b: &[u8]| engine.scan(b).len();
     let decoded = |b: &[u8]| decoder.scan(b).len();
     let per_part = |_: &[u8]| parts.iter().map(|p| engine.scan(p).len()).sum();
-    let mut timed: Vec<(String, &dyn Fn(&[u8]) -> usize)> = vec![
+    let mut timed: Vec<(String, Scan<'_>)> = vec![
         ("Engine::scan".into(), &whole),
         ("Decoder::scan".into(), &decoded),
     ];
