@@ -21,7 +21,7 @@
 //! | layer | recognised by | decoded |
 //! |---|---|---|
 //! | `gzip`, `zlib` | `1f 8b 08`; a zlib header followed by binary bytes | `flate2`, streaming |
-//! | `http` | a request line (`POST /…`) or a status line (`HTTP/1.1 200`) | headers scanned as text (the target percent-decoded); the body de-chunked, `Content-Encoding: deflate` inflated, `gzip` left for the body's own `gzip` layer, forms percent-decoded (`http:form`) |
+//! | `http` | a request line (`POST /…`) or a status line (`HTTP/1.1 200`) | headers scanned as text (the target percent-decoded); the body de-chunked, `Content-Encoding: deflate` inflated and `br` decoded (`brotli-decompressor`, streaming) in place, `gzip` left for the body's own `gzip` layer (`zstd` noted, not decoded), forms percent-decoded (`http:form`) |
 //! | `multipart` | `--boundary` and a part header | each part (`multipart:export.csv`), its `Content-Transfer-Encoding` undone |
 //! | `mime` | an email header line (`From:`, `Received:`, `MIME-Version:`…) | headers (encoded-words decoded) as text; each body part (`mime:report.pdf`), base64 and quoted-printable undone |
 //! | `zip` | `PK\x03\x04` | buffered (to 64 MiB), each entry a part (`zip:xl/sharedStrings.xml`); Office and OpenDocument XML as its text, not its markup |

@@ -7,20 +7,23 @@
 //! request target is percent-decoded first, so `?nhs=943+476+5919` is
 //! found). Its body, de-chunked, is a layer that sniffs, so a gzip body is
 //! `http > gzip` and a form upload `http > multipart:export.csv`; a
-//! `deflate` body (not sniffable when raw) is inflated here, and an
-//! `application/x-www-form-urlencoded` body is percent-decoded as text
-//! (`http:form`). The start line and headers are parsed with `httparse`,
-//! and so are chunk sizes; the framing (Content-Length, chunked, to the
-//! end) follows RFC 9112 §6.3.
+//! `deflate` body (not sniffable when raw) is inflated here, and so is a
+//! `br` (brotli) body, which has no signature to sniff: both are found
+//! under `http`. An `application/x-www-form-urlencoded` body is
+//! percent-decoded as text (`http:form`). The start line and headers are
+//! parsed with `httparse`, and so are chunk sizes; the framing
+//! (Content-Length, chunked, to the end) follows RFC 9112 §6.3.
 //!
-//! Not decoded: bodies in encodings other than gzip and deflate (`br`,
-//! `zstd`: a notice says so), and a response to a HEAD request that
-//! declares a length, which a one-way stream cannot tell from others.
+//! Not decoded: bodies in encodings other than gzip, deflate and br
+//! (`zstd`, `compress`: a notice says so), deflate or br under another
+//! coding, and a response to a HEAD request that declares a length, which
+//! a one-way stream cannot tell from others.
 
 use std::borrow::Cow;
 
 use memchr::{memchr, memmem};
 
+use super::brotli::Brotli;
 use super::flate::{Flate, Framing as Deflate};
 use super::mime::{go, percent_decode, trim_end, Deferred, Params};
 use super::qp::hex_val;
@@ -95,12 +98,26 @@ enum Body {
         /// The inflater, once the framing is known.
         flate: Option<Box<Flate>>,
     },
+    /// Brotli, decoded here (it has no signature to sniff).
+    Brotli(Box<Brotli>),
     /// Percent-decoded as text.
     Form(Form),
     /// Not decoded (an unsupported encoding, or a decoding failed: noted).
     Skip,
     /// The body has ended.
     Ended,
+}
+
+impl Body {
+    /// The body's coding, for notices about it.
+    fn coding(&self) -> &'static str {
+        match self {
+            Body::Deflate { .. } => "deflate",
+            Body::Brotli(_) => "br",
+            Body::Form(_) => "form",
+            Body::Raw | Body::Skip | Body::Ended => "the",
+        }
+    }
 }
 
 /// A message whose body is being read.
@@ -133,9 +150,11 @@ impl Message {
             let form = matches!(self.body, Body::Form(_));
             go(out.part(if form { "form" } else { "" }, form))?;
         }
+        let coding = self.body.coding();
         let result = match &mut self.body {
             Body::Skip | Body::Ended => Ok(()),
             Body::Raw => go(out.data(bytes)),
+            Body::Brotli(d) => d.push(bytes, out),
             Body::Form(form) => form.push(bytes, out),
             Body::Deflate { head, flate } => match flate {
                 Some(d) => d.push(bytes, out),
@@ -162,7 +181,7 @@ impl Message {
         };
         match result {
             Err(DecodeError::Malformed(why)) => {
-                deferred.add(format!("deflate body: {why}"));
+                deferred.add(format!("{coding} body: {why}"));
                 self.body = Body::Skip;
                 Ok(())
             }
@@ -176,7 +195,9 @@ impl Message {
         out: &mut dyn Output,
         deferred: &mut Deferred,
     ) -> Result<(), DecodeError> {
-        let result = match std::mem::replace(&mut self.body, Body::Ended) {
+        let body = std::mem::replace(&mut self.body, Body::Ended);
+        let coding = body.coding();
+        let result = match body {
             Body::Deflate { head, flate } => {
                 let mut d = match flate {
                     Some(d) => d,
@@ -185,12 +206,14 @@ impl Message {
                 };
                 d.push(&head, out).and_then(|()| d.finish(out))
             }
+            // An empty body is no stream at all, not a truncated one.
+            Body::Brotli(mut d) if self.started => d.finish(out),
             Body::Form(mut form) => form.finish(out),
-            Body::Raw | Body::Skip | Body::Ended => Ok(()),
+            Body::Brotli(_) | Body::Raw | Body::Skip | Body::Ended => Ok(()),
         };
         match result {
             Err(DecodeError::Malformed(why)) => {
-                deferred.add(format!("deflate body: {why}"));
+                deferred.add(format!("{coding} body: {why}"));
                 Ok(())
             }
             r => r,
@@ -432,8 +455,8 @@ impl Head {
     /// What becomes of the body, and the codings if they are not
     /// supported. Codings apply content first, then transfer (but
     /// chunked): the last is the outermost. gzip is left to the body
-    /// layer's sniffing (so gzip inside gzip works); deflate, which
-    /// cannot be sniffed, only as the outermost.
+    /// layer's sniffing (so gzip inside gzip works); deflate and br,
+    /// which cannot be sniffed, only as the outermost.
     fn body(&self) -> (Body, Option<String>) {
         let transfer = match self.transfer.split_last() {
             Some((last, inner)) if last == "chunked" => inner,
@@ -457,6 +480,9 @@ impl Head {
                         Body::Deflate { head: Vec::new(), flate: None },
                         None,
                     );
+                }
+                if *last == "br" {
+                    return (Body::Brotli(Box::new(Brotli::new())), None);
                 }
             }
             return (Body::Skip, Some(codings.join(", ")));

@@ -3,6 +3,7 @@
 //! sequence of named parts), so a layer can be decoded as it streams past.
 
 pub(crate) mod base64;
+pub(crate) mod brotli;
 pub(crate) mod flate;
 pub(crate) mod http;
 pub(crate) mod mime;
