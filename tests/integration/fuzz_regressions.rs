@@ -621,6 +621,22 @@ impl<'a> Reader<'a> {
         self.0 = rest;
         head
     }
+
+    /// `n` chunk sizes, each a u16 LE `v`: by `v >> 14`, 0: `v & 0xF`, 1:
+    /// `v & 0xFF`, 2: `v & 0xFFF`, 3: `(v & 0x3FFF) * 4`.
+    fn chunk_sizes(&mut self, n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|_| {
+                let v = usize::from(self.u16());
+                match v >> 14 {
+                    0 => v & 0xF,
+                    1 => v & 0xFF,
+                    2 => v & 0xFFF,
+                    _ => (v & 0x3FFF) * 4,
+                }
+            })
+            .collect()
+    }
 }
 
 impl StreamInput {
@@ -679,17 +695,7 @@ impl StreamInput {
         let fill = r.u8();
         let split = usize::from(r.u16());
         let n_chunks = usize::from(r.u8() % 17);
-        let chunks = (0..n_chunks)
-            .map(|_| {
-                let v = usize::from(r.u16());
-                match v >> 14 {
-                    0 => v & 0xF,
-                    1 => v & 0xFF,
-                    2 => v & 0xFFF,
-                    _ => (v & 0x3FFF) * 4,
-                }
-            })
-            .collect();
+        let chunks = r.chunk_sizes(n_chunks);
         let extra_keywords = (0..n_keywords)
             .map(|_| {
                 let n = usize::from(r.u8()) % MAX_KEYWORD_LEN + 1;
@@ -1379,17 +1385,7 @@ impl DecodeInput {
             max_expansion_ratio: if b & 0x80 != 0 { 2 } else { 100 },
         };
         let n_chunks = usize::from(r.u8() % 9);
-        let chunks = (0..n_chunks)
-            .map(|_| {
-                let v = usize::from(r.u16());
-                match v >> 14 {
-                    0 => v & 0xF,
-                    1 => v & 0xFF,
-                    2 => v & 0xFFF,
-                    _ => (v & 0x3FFF) * 4,
-                }
-            })
-            .collect();
+        let chunks = r.chunk_sizes(n_chunks);
         DecodeInput { limits, chunks, hay: r.0.to_vec() }
     }
 }
