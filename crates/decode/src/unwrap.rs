@@ -127,16 +127,6 @@ fn digits_at_start(bytes: &[u8]) -> usize {
     digits
 }
 
-/// Whether the line before the break at `bytes[q]` certainly ends with too
-/// many digits for a wrapped identifier (a table row ending in a phone
-/// number, a card number, a long reference): what [`Unwrap::begin`]
-/// decides, without building the candidate, when the whole window is in
-/// this push. Most digit-to-digit breaks are table rows.
-fn too_many_before(bytes: &[u8], q: usize) -> bool {
-    let end = if q > 0 && bytes[q - 1] == b'\r' { q - 1 } else { q };
-    end >= BEFORE && digits_at_end(&bytes[end - BEFORE..end]) >= ID_DIGITS
-}
-
 /// Separators a grouped number may use on either side of a break.
 fn is_group_separator(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.')
@@ -258,8 +248,7 @@ impl Unwrap {
             let next_may_continue = bytes.get(q + 1).is_none_or(|&b| {
                 b.is_ascii_digit() || matches!(b, b'>' | b' ' | b'\t')
             });
-            if digit_before && next_may_continue && !too_many_before(bytes, q)
-            {
+            if digit_before && next_may_continue {
                 self.begin(bytes, q, start);
                 self.advance(&bytes[q + 1..], info, ctx);
             }
