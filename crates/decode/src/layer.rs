@@ -40,6 +40,26 @@ impl Ctx<'_> {
             self.stopped = true;
         }
     }
+
+    /// A follower of the text layer with `info` (`source`: `base64`,
+    /// `url`) was refused bytes over `max_decoded_bytes` for what starts
+    /// at layer offset `at`, and decodes no more `what` in that layer.
+    pub(crate) fn follower_spent(
+        &mut self,
+        info: &Info,
+        at: u64,
+        source: &'static str,
+        what: &str,
+    ) {
+        let limit = self.limits.max_decoded_bytes;
+        let origin = info.as_ref().map_or(at, |i| i.start);
+        let path = info.as_ref().map_or("input", |i| i.path.as_str());
+        let message = format!(
+            "{path}: more than {limit} decoded bytes (max_decoded_bytes); \
+             {what} no longer decoded, findings so far are kept"
+        );
+        self.notice(origin, source, "max_decoded_bytes", message);
+    }
 }
 
 /// The layer path and start of a layer below the input.
@@ -913,14 +933,7 @@ impl Base64Runs {
             return;
         }
         self.spent = true;
-        let limit = ctx.limits.max_decoded_bytes;
-        let origin = info.as_ref().map_or(self.run_start, |i| i.start);
-        let path = info.as_ref().map_or("input", |i| i.path.as_str());
-        let message = format!(
-            "{path}: more than {limit} decoded bytes (max_decoded_bytes); \
-             base64 runs are no longer decoded, findings so far are kept"
-        );
-        ctx.notice(origin, "base64", "max_decoded_bytes", message);
+        ctx.follower_spent(info, self.run_start, "base64", "base64 runs are");
     }
 
     /// Whether `b` continues a run across one line break: CR or LF first,

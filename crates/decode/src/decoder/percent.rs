@@ -390,16 +390,9 @@ impl UrlTokens {
             return;
         }
         let decoded = decode(token);
-        let limit = ctx.limits.max_decoded_bytes;
-        if *ctx.decoded + decoded.len() as u64 > limit {
+        if *ctx.decoded + decoded.len() as u64 > ctx.limits.max_decoded_bytes {
             self.spent = true;
-            let origin = info.as_ref().map_or(at, |i| i.start);
-            let path = info.as_ref().map_or("input", |i| i.path.as_str());
-            let message = format!(
-                "{path}: more than {limit} decoded bytes \
-                 (max_decoded_bytes); URL-encoded text is no longer decoded"
-            );
-            ctx.notice(origin, "url", "max_decoded_bytes", message);
+            ctx.follower_spent(info, at, "url", "URL-encoded text is");
             return;
         }
         *ctx.decoded += decoded.len() as u64;
