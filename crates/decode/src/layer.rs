@@ -354,12 +354,8 @@ impl Layer {
         depth: usize,
     ) -> Box<Layer> {
         match spare.take() {
+            // Ended: `finish` kept its text state as `layer.spare`.
             Some(mut layer) => {
-                if let State::Text(text) =
-                    std::mem::replace(&mut layer.state, State::Done)
-                {
-                    layer.spare = Some(text);
-                }
                 layer.info = info;
                 layer.depth = depth;
                 layer.pos = 0;
