@@ -94,24 +94,18 @@ const ID_DIGITS: usize = 10;
 /// Digits in the run of digits and single separators (space, `-`, `.`,
 /// tab) that `bytes` ends with (`ref 943 476` gives 6).
 fn digits_at_end(bytes: &[u8]) -> usize {
-    let mut digits = 0;
-    let mut after_digit = false;
-    for &b in bytes.iter().rev() {
-        if b.is_ascii_digit() {
-            digits += 1;
-            after_digit = true;
-        } else if after_digit && (is_group_separator(b) || b == b'\t') {
-            after_digit = false;
-        } else {
-            break;
-        }
-    }
-    digits
+    digits_in_run(bytes.iter().rev())
 }
 
 /// Digits in the run of digits and single separators that `bytes` starts
 /// with (`476 5919, seen` gives 7).
 fn digits_at_start(bytes: &[u8]) -> usize {
+    digits_in_run(bytes.iter())
+}
+
+/// Digits in the run of digits and single separators at the start of
+/// `bytes`, read in the order given.
+fn digits_in_run<'a>(bytes: impl Iterator<Item = &'a u8>) -> usize {
     let mut digits = 0;
     let mut after_digit = false;
     for &b in bytes {
